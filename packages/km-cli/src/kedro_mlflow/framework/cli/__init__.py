@@ -1,0 +1,1 @@
+"""Part of km-cli: the `kedro mlflow` commands (not released yet)."""

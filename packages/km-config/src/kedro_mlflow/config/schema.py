@@ -1,0 +1,334 @@
+"""The mlflow.yml schema: every key, its default, how it is checked, and a line of help.
+
+The classes are the single source of truth for the file: the loader validates
+against them, and ``kedro mlflow init`` renders its template from them.
+"""
+
+import difflib
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Type, TypeVar
+
+import attrs
+
+from .errors import KedroMlflowConfigError
+from .tracking_uri import resolve_tracking_uri
+
+LONG_PARAMETERS_STRATEGIES = ("fail", "tag", "truncate")
+
+_QUOTE_HINT = (
+    "YAML reads unquoted yes/no/on/off/true/false as booleans and bare digits as"
+    " numbers: quote the value"
+)
+
+T = TypeVar("T")
+
+
+def _describe(value: Any) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _fail(attribute: "attrs.Attribute", expected: str, value: Any, hint: str = "") -> None:
+    problem = f"expected {expected}, got {_describe(value)}"
+    if hint:
+        problem += f". {hint}"
+    raise KedroMlflowConfigError(problem, key=attribute.name)
+
+
+def _flag(_instance: Any, attribute: "attrs.Attribute", value: Any) -> None:
+    if not isinstance(value, bool):
+        _fail(attribute, "true or false", value)
+
+
+def _text(optional: bool) -> Callable[[Any, "attrs.Attribute", Any], None]:
+    expected = "a non-empty string" + (" or null" if optional else "")
+
+    def check(_instance: Any, attribute: "attrs.Attribute", value: Any) -> None:
+        if value is None and optional:
+            return
+        if isinstance(value, str) and value.strip():
+            return
+        hint = _QUOTE_HINT if isinstance(value, (bool, int, float)) else ""
+        _fail(attribute, expected, value, hint)
+
+    return check
+
+
+def _choice(*choices: str) -> Callable[[Any, "attrs.Attribute", Any], None]:
+    expected = "one of " + ", ".join(repr(c) for c in choices)
+
+    def check(_instance: Any, attribute: "attrs.Attribute", value: Any) -> None:
+        if value not in choices:
+            _fail(attribute, expected, value)
+
+    return check
+
+
+def _to_port(value: Any) -> Any:
+    # The reference's own example writes the port as a string ("5001").
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return value
+
+
+def _port(_instance: Any, attribute: "attrs.Attribute", value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+        _fail(attribute, "a port number from 1 to 65535, or null for a free port", value)
+
+
+def _to_names(value: Any) -> Any:
+    return [] if value is None else value
+
+
+def _names(_instance: Any, attribute: "attrs.Attribute", value: Any) -> None:
+    if not isinstance(value, list):
+        _fail(attribute, "a list of pipeline names", value, "write one name per '- ' line")
+    for index, item in enumerate(value):
+        if not (isinstance(item, str) and item):
+            hint = _QUOTE_HINT if isinstance(item, (bool, int, float)) else ""
+            problem = f"expected a pipeline name (a string), got {_describe(item)}"
+            if hint:
+                problem += f". {hint}"
+            raise KedroMlflowConfigError(problem, key=f"{attribute.name}[{index}]")
+
+
+def _key(default: Any, validator: Callable, help: str, converter: Optional[Callable] = None):
+    return attrs.field(
+        default=default, validator=validator, converter=converter, metadata={"help": help}
+    )
+
+
+def _section(cls: Type[T], help: str):
+    def convert(value: Any) -> Any:
+        if isinstance(value, Mapping) or value is None:
+            return structure(cls, value)
+        return value
+
+    def check(_instance: Any, attribute: "attrs.Attribute", value: Any) -> None:
+        if not isinstance(value, cls):
+            _fail(attribute, f"a mapping of {', '.join(_yaml_keys(cls))}", value)
+
+    return attrs.field(
+        factory=cls, converter=convert, validator=check, metadata={"help": help, "section": cls}
+    )
+
+
+@attrs.define
+class NodeHookOptions:
+    """How the node hook turns a node's parameters into MLflow params."""
+
+    flatten_dict_params: bool = _key(
+        False, _flag, "log each key of a dict parameter as its own MLflow param"
+    )
+    recursive: bool = _key(True, _flag, "flatten nested dicts too (with flatten_dict_params)")
+    sep: str = _key(".", _text(optional=False), "joins the keys of a flattened dict")
+    long_parameters_strategy: str = _key(
+        "fail",
+        _choice(*LONG_PARAMETERS_STRATEGIES),
+        "a value over MLflow's length limit: fail, log it as a tag, or truncate it",
+    )
+
+
+@attrs.define
+class HookOptions:
+    """Options of the hooks."""
+
+    node: NodeHookOptions = _section(NodeHookOptions, "options of the node hook")
+
+
+@attrs.define
+class DisableTrackingOptions:
+    """What is never tracked."""
+
+    pipelines: List[str] = attrs.field(
+        factory=list,
+        converter=_to_names,
+        validator=_names,
+        metadata={"help": "registered pipelines whose runs log nothing to MLflow"},
+    )
+
+
+@attrs.define
+class ExperimentOptions:
+    """The MLflow experiment the runs go to."""
+
+    name: Optional[str] = _key(
+        None, _text(optional=True), "experiment name; null means the project's python package"
+    )
+    create: bool = _key(True, _flag, "create the experiment when it does not exist")
+
+
+@attrs.define
+class RunOptions:
+    """The MLflow run a kedro run logs to."""
+
+    id: Optional[str] = _key(None, _text(optional=True), "continue this run; null starts a new one")
+    name: Optional[str] = _key(
+        None, _text(optional=True), "run name; null means the pipeline's name"
+    )
+    nested: bool = _key(True, _flag, "allow runs started inside nodes to nest under this one")
+
+
+@attrs.define
+class UiOptions:
+    """Defaults of `kedro mlflow ui`."""
+
+    port: Optional[int] = _key(None, _port, "port; null picks a free one", converter=_to_port)
+    host: Optional[str] = _key(None, _text(optional=True), "host; null means localhost")
+
+
+@attrs.define
+class KedroMlflowConfig:
+    """The validated content of a project's mlflow.yml.
+
+    Build it with :func:`kedro_mlflow.framework.context.get_mlflow_config` (from a
+    project) or :meth:`from_dict`; then :meth:`setup` points MLflow at it.
+    """
+
+    mlflow_tracking_uri: Optional[str] = _key(
+        None,
+        _text(optional=True),
+        "where runs are stored; a relative path is taken from the project root;"
+        " null means $MLFLOW_TRACKING_URI, else mlruns/ in the project",
+    )
+    credentials: Optional[str] = _key(
+        None,
+        _text(optional=True),
+        "an entry of credentials.yml whose keys are exported as environment variables",
+    )
+    disable_tracking: DisableTrackingOptions = _section(
+        DisableTrackingOptions, "runs that are not tracked"
+    )
+    experiment: ExperimentOptions = _section(ExperimentOptions, "the MLflow experiment")
+    run: RunOptions = _section(RunOptions, "the MLflow run")
+    ui: UiOptions = _section(UiOptions, "defaults of `kedro mlflow ui`")
+    hooks: HookOptions = _section(HookOptions, "options of the hooks")
+
+    # Not keys of the file: where the project is, which files were read, and how to
+    # read credentials.yml when setup() needs it. Credentials' values are never
+    # stored on this object.
+    project_path: Optional[Path] = attrs.field(
+        default=None,
+        kw_only=True,
+        converter=attrs.converters.optional(Path),
+        metadata={"yaml": False},
+    )
+    source_files: List[Path] = attrs.field(factory=list, kw_only=True, metadata={"yaml": False})
+    credentials_loader: Optional[Callable[[], Mapping[str, Any]]] = attrs.field(
+        default=None, kw_only=True, repr=False, eq=False, metadata={"yaml": False}
+    )
+
+    @classmethod
+    def from_dict(
+        cls,
+        data: Optional[Mapping[str, Any]],
+        *,
+        project_path: Optional[Path] = None,
+        package_name: Optional[str] = None,
+        credentials_loader: Optional[Callable[[], Mapping[str, Any]]] = None,
+        source_files: Optional[List[Path]] = None,
+    ) -> "KedroMlflowConfig":
+        """Validate the content of mlflow.yml and resolve its defaults.
+
+        A relative tracking URI is made absolute from ``project_path``; a missing
+        experiment name becomes ``package_name``.
+        """
+        config = structure(cls, data)
+        config.project_path = project_path
+        config.credentials_loader = credentials_loader
+        config.source_files = list(source_files or [])
+        config.mlflow_tracking_uri = resolve_tracking_uri(config.mlflow_tracking_uri, project_path)
+        if config.experiment.name is None and package_name:
+            config.experiment.name = package_name
+        return config
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The keys of mlflow.yml and their current values (nothing else)."""
+        return _unstructure(self)
+
+    def setup(self) -> str:
+        """Export the credentials, set the tracking URI and the experiment.
+
+        Returns the experiment id.
+        """
+        from .tracking_setup import setup_tracking
+
+        return setup_tracking(self)
+
+
+def _yaml_fields(cls: type) -> List["attrs.Attribute"]:
+    return [f for f in attrs.fields(cls) if f.metadata.get("yaml", True)]
+
+
+def _yaml_keys(cls: type) -> List[str]:
+    return [f.name for f in _yaml_fields(cls)]
+
+
+def structure(cls: Type[T], data: Optional[Mapping[str, Any]], path: str = "") -> T:
+    """Build ``cls`` from a mapping read from YAML, naming the key path on any error."""
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        expected = f"a mapping of {', '.join(_yaml_keys(cls))}"
+        raise KedroMlflowConfigError(
+            f"expected {expected}, got {_describe(data)}", key=path or None
+        )
+    allowed = _yaml_keys(cls)
+    for key in data:
+        if key not in allowed:
+            raise KedroMlflowConfigError(
+                _unknown_key_problem(key, allowed), key=_join(path, str(key))
+            )
+    kwargs: Dict[str, Any] = {}
+    for field in _yaml_fields(cls):
+        if field.name not in data:
+            continue
+        value = data[field.name]
+        section = field.metadata.get("section")
+        if section is not None and (isinstance(value, Mapping) or value is None):
+            value = structure(section, value, _join(path, field.name))
+        kwargs[field.name] = value
+    try:
+        return cls(**kwargs)
+    except KedroMlflowConfigError as error:
+        raise KedroMlflowConfigError(error.problem, key=_join(path, error.key)) from None
+
+
+def _unknown_key_problem(key: Any, allowed: List[str]) -> str:
+    problem = f"unknown key {key!r}"
+    close = difflib.get_close_matches(str(key), allowed, n=1)
+    if close:
+        problem += f" (did you mean {close[0]!r}?)"
+    return problem + f"; the keys allowed here are: {', '.join(allowed)}"
+
+
+def _join(path: str, key: Optional[str]) -> str:
+    if not key:
+        return path
+    return f"{path}.{key}" if path else key
+
+
+def _unstructure(instance: Any) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for field in _yaml_fields(type(instance)):
+        value = getattr(instance, field.name)
+        if field.metadata.get("section") is not None:
+            value = _unstructure(value)
+        elif isinstance(value, list):
+            value = list(value)
+        out[field.name] = value
+    return out
+
+
+def iter_keys(cls: type = KedroMlflowConfig, path: str = "") -> Iterator[Tuple[str, Any, str]]:
+    """Every key of the schema as (dotted path, default, help), sections included."""
+    defaults = cls()
+    for field in _yaml_fields(cls):
+        key = _join(path, field.name)
+        section = field.metadata.get("section")
+        if section is not None:
+            yield key, None, field.metadata["help"]
+            yield from iter_keys(section, key)
+        else:
+            yield key, getattr(defaults, field.name), field.metadata["help"]

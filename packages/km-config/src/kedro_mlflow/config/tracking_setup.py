@@ -1,0 +1,96 @@
+"""Point MLflow at a project's configuration: credentials, tracking URI, experiment."""
+
+import os
+from typing import TYPE_CHECKING, Any, Mapping
+
+from .errors import KedroMlflowConfigError
+
+if TYPE_CHECKING:
+    from .schema import KedroMlflowConfig
+
+
+def export_credentials(config: "KedroMlflowConfig") -> None:
+    """Export the credentials.yml entry named by ``credentials`` as environment variables.
+
+    The values go to ``os.environ`` only; nothing of them is kept or logged.
+    """
+    name = config.credentials
+    if name is None:
+        return
+    if config.credentials_loader is None:
+        raise KedroMlflowConfigError(
+            f"credentials {name!r} are named, but this configuration was not loaded from a"
+            " kedro project, so credentials.yml cannot be read",
+            key="credentials",
+        )
+    all_credentials = config.credentials_loader() or {}
+    if name not in all_credentials:
+        raise KedroMlflowConfigError(
+            f"credentials.yml has no entry {name!r}; add it there (a mapping of environment"
+            " variable names to values) or remove the key from mlflow.yml",
+            key="credentials",
+        )
+    entry = all_credentials[name]
+    if not isinstance(entry, Mapping) or not all(
+        isinstance(value, (str, int, float)) and not isinstance(value, bool)
+        for value in entry.values()
+    ):
+        raise KedroMlflowConfigError(
+            f"the credentials.yml entry {name!r} must map environment variable names to"
+            " string or number values",
+            key="credentials",
+        )
+    for variable, value in entry.items():
+        os.environ[str(variable)] = str(value)
+
+
+def setup_tracking(config: "KedroMlflowConfig") -> str:
+    """Export credentials, set the tracking URI and select the experiment; return its id."""
+    try:
+        return _setup_tracking(config)
+    except KedroMlflowConfigError as error:
+        raise error.located(config.source_files) from None
+
+
+def _setup_tracking(config: "KedroMlflowConfig") -> str:
+    import mlflow
+    from mlflow.entities import LifecycleStage
+    from mlflow.tracking import MlflowClient
+
+    export_credentials(config)
+    mlflow.set_tracking_uri(config.mlflow_tracking_uri)
+    name = config.experiment.name or "Default"
+    client = MlflowClient(tracking_uri=config.mlflow_tracking_uri)
+    experiment = client.get_experiment_by_name(name)
+    if experiment is None:
+        if not config.experiment.create:
+            raise KedroMlflowConfigError(
+                f"the experiment {name!r} does not exist in {config.mlflow_tracking_uri}"
+                " and experiment.create is false: create it, or set create: true",
+                key="experiment.name",
+            )
+        experiment_id = _create_experiment(client, name)
+    elif experiment.lifecycle_stage == LifecycleStage.DELETED:
+        raise KedroMlflowConfigError(
+            f"the experiment {name!r} is deleted in {config.mlflow_tracking_uri}: restore it"
+            f" (mlflow experiments restore --experiment-id {experiment.experiment_id})"
+            " or choose another name",
+            key="experiment.name",
+        )
+    else:
+        experiment_id = experiment.experiment_id
+    mlflow.set_experiment(name)
+    return str(experiment_id)
+
+
+def _create_experiment(client: Any, name: str) -> str:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return client.create_experiment(name)
+    except MlflowException:
+        # Another process (a parallel `kedro run`) may have created it meanwhile.
+        experiment = client.get_experiment_by_name(name)
+        if experiment is None:
+            raise
+        return experiment.experiment_id

@@ -1,0 +1,133 @@
+"""setup(): credentials exported, tracking URI and experiment set, in a real MLflow store."""
+
+import os
+import pickle
+from pathlib import Path
+
+import attrs
+import mlflow
+import pytest
+from mlflow.tracking import MlflowClient
+
+from kedro_mlflow.config import KedroMlflowConfigError, read_mlflow_config
+
+from .conftest import write
+
+SECRET = "s3cr3t-value-that-must-not-leak"
+
+
+@pytest.fixture(autouse=True)
+def _no_run_left_active():
+    yield
+    while mlflow.active_run():
+        mlflow.end_run()
+
+
+def test_setup_points_mlflow_at_the_project_store(project: Path, loader):
+    write(project / "conf/local/mlflow.yml", "experiment:\n  name: churn\n")
+    config = read_mlflow_config(loader, project, "pkg")
+    experiment_id = config.setup()
+    assert mlflow.get_tracking_uri() == (project / "mlruns").resolve().as_uri()
+    with mlflow.start_run() as run:
+        mlflow.log_param("alpha", 0.5)
+    stored = MlflowClient(config.mlflow_tracking_uri).get_run(run.info.run_id)
+    assert stored.info.experiment_id == experiment_id
+    assert stored.data.params == {"alpha": "0.5"}
+    assert (project / "mlruns").is_dir()
+    assert MlflowClient(config.mlflow_tracking_uri).get_experiment(experiment_id).name == "churn"
+
+
+def test_setup_twice_reuses_the_experiment(project: Path, loader):
+    config = read_mlflow_config(loader, project, "pkg")
+    assert config.setup() == config.setup()
+
+
+def test_relative_sqlite_store_is_created_in_the_project(
+    project: Path, loader, tmp_path, monkeypatch
+):
+    write(project / "conf/local/mlflow.yml", "mlflow_tracking_uri: sqlite:///mlflow.db\n")
+    monkeypatch.chdir(tmp_path)  # the cwd must not matter
+    config = read_mlflow_config(loader, project, "pkg")
+    experiment_id = config.setup()
+    assert (project / "mlflow.db").is_file()
+    client = MlflowClient(config.mlflow_tracking_uri)
+    assert client.get_experiment_by_name("pkg").experiment_id == experiment_id
+
+
+def test_missing_experiment_without_create_is_an_error(project: Path, loader):
+    path = write(
+        project / "conf/local/mlflow.yml",
+        """
+        experiment:
+          name: does_not_exist
+          create: false
+    """,
+    )
+    config = read_mlflow_config(loader, project, "pkg")
+    with pytest.raises(KedroMlflowConfigError) as info:
+        config.setup()
+    assert info.value.key == "experiment.name"
+    assert info.value.files == [path.resolve()]
+    assert "'does_not_exist' does not exist" in str(info.value)
+    assert MlflowClient(config.mlflow_tracking_uri).get_experiment_by_name("does_not_exist") is None
+
+
+def test_existing_experiment_without_create_is_used(project: Path, loader):
+    write(project / "conf/local/mlflow.yml", "experiment:\n  name: made\n  create: false\n")
+    config = read_mlflow_config(loader, project, "pkg")
+    made = MlflowClient(config.mlflow_tracking_uri).create_experiment("made")
+    assert config.setup() == made
+
+
+def test_deleted_experiment_says_how_to_restore_it(project: Path, loader):
+    write(project / "conf/local/mlflow.yml", "experiment:\n  name: gone\n")
+    config = read_mlflow_config(loader, project, "pkg")
+    client = MlflowClient(config.mlflow_tracking_uri)
+    client.delete_experiment(client.create_experiment("gone"))
+    with pytest.raises(KedroMlflowConfigError, match=r"is deleted.*restore"):
+        config.setup()
+
+
+def test_credentials_are_exported_and_never_kept(project: Path, loader, monkeypatch):
+    monkeypatch.delenv("KM_TEST_ACCESS_KEY", raising=False)
+    monkeypatch.delenv("KM_TEST_SECRET_KEY", raising=False)
+    write(
+        project / "conf/local/credentials.yml",
+        f"""
+        my_mlflow_credentials:
+          KM_TEST_ACCESS_KEY: the-key
+          KM_TEST_SECRET_KEY: {SECRET}
+    """,
+    )
+    write(project / "conf/local/mlflow.yml", "credentials: my_mlflow_credentials\n")
+    config = read_mlflow_config(loader, project, "pkg")
+    config.setup()
+    assert os.environ["KM_TEST_ACCESS_KEY"] == "the-key"
+    assert os.environ["KM_TEST_SECRET_KEY"] == SECRET
+    with mlflow.start_run():
+        mlflow.log_param("p", 1)
+    for shown in (repr(config), str(config.to_dict()), str(attrs.asdict(config))):
+        assert SECRET not in shown and "the-key" not in shown
+    assert SECRET.encode() not in pickle.dumps(config.to_dict())
+    for path in (project / "mlruns").rglob("*"):
+        if path.is_file():
+            assert SECRET not in path.read_text(errors="ignore"), path
+
+
+def test_credentials_entry_missing_is_an_error(project: Path, loader):
+    write(project / "conf/local/credentials.yml", "other: {A: b}\n")
+    path = write(project / "conf/local/mlflow.yml", "credentials: my_mlflow_credentials\n")
+    config = read_mlflow_config(loader, project, "pkg")
+    with pytest.raises(KedroMlflowConfigError) as info:
+        config.setup()
+    assert info.value.key == "credentials"
+    assert info.value.files == [path.resolve()]
+    assert "credentials.yml has no entry 'my_mlflow_credentials'" in str(info.value)
+
+
+def test_credentials_entry_that_is_not_a_mapping_is_an_error(project: Path, loader):
+    write(project / "conf/local/credentials.yml", "my_mlflow_credentials: just-a-string\n")
+    write(project / "conf/local/mlflow.yml", "credentials: my_mlflow_credentials\n")
+    config = read_mlflow_config(loader, project, "pkg")
+    with pytest.raises(KedroMlflowConfigError, match="must map environment variable names"):
+        config.setup()

@@ -1,0 +1,1 @@
+"""Part of km-datasets: artifact, metric and model datasets (not released yet)."""

@@ -1,0 +1,1 @@
+"""Part of km-hooks: the pipeline and node hooks (not released yet)."""

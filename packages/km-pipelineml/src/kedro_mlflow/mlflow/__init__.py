@@ -1,0 +1,1 @@
+"""Part of km-pipelineml: KedroPipelineModel (not released yet)."""
