@@ -52,14 +52,22 @@ UNIT_CELLS: List[Tuple[str, str]] = [("0.16.6", "1.30.1"), ("0.17.7", "2.12.2")]
 TEST_REQUIREMENTS = ["pytest>=7.0", "pytest-cov>=4.0", "pytest-timeout>=2.1"]
 
 
-def mlflow_pins(mlflow: str) -> List[str]:
-    """Pins that keep a given mlflow release working beside kedro 0.16/0.17.
+def cell_pins(kedro: str, mlflow: str) -> List[str]:
+    """Pins that keep a kedro/mlflow pair working in a fresh environment.
 
-    Each pin answers a breakage seen on these machines (see the comments); they are
-    test-environment pins, the packages themselves do not declare them.
+    Each answers a breakage seen on these machines with today's newest transitive
+    releases; they pin test environments only, the packages do not declare them.
     """
-    pins: List[str] = []
-    # TODO_PINS
+    # kedro 0.16 and `kedro info` import pkg_resources; uv's venvs have no setuptools.
+    pins = ["setuptools"]
+    if kedro == "0.16.0":
+        # kedro 0.16.0 pulls jupyter-client 5.3, which imports ipython_genutils, which
+        # traitlets 5 no longer brings: `kedro` fails to load the project's commands.
+        pins.append("ipython_genutils")
+    if mlflow.startswith("1."):
+        # mlflow 1.x beside kedro's click<8 resolves Flask 2.0, which Werkzeug >= 2.1
+        # breaks: `mlflow server` and `mlflow ui` do not start.
+        pins.append("werkzeug<2.1")
     return pins
 
 
@@ -131,7 +139,7 @@ def _install_cell(session: nox.Session, packages: Iterable[str], kedro: str, mlf
         *local_requirements(packages),
         f"kedro=={kedro}",
         f"mlflow=={mlflow}",
-        *mlflow_pins(mlflow),
+        *cell_pins(kedro, mlflow),
         *TEST_REQUIREMENTS,
     )
 
@@ -142,7 +150,7 @@ def _pytest(session: nox.Session, report: str, *paths: str) -> None:
         "pytest",
         *paths,
         f"--junitxml={REPORTS_DIR / (report + '.xml')}",
-        "--cov",
+        "--cov=kedro_mlflow",
         "--cov-report=term",
         *session.posargs,
         env={"COVERAGE_FILE": str(REPORTS_DIR / f".coverage.{report}")},
@@ -162,9 +170,15 @@ def tests(session: nox.Session, kedro: str, mlflow: str) -> None:
     _pytest(session, f"tests-py{session.python}-kedro{kedro}-mlflow{mlflow}", *paths)
 
 
+UNIT_MATRIX = [(p, k, m) for p in PACKAGES_WITH_TESTS for k, m in UNIT_CELLS]
+
+
 @nox.session(python="3.8")
-@nox.parametrize("package", PACKAGES_WITH_TESTS)
-@nox.parametrize("kedro,mlflow", UNIT_CELLS, ids=[f"kedro{k}-mlflow{m}" for k, m in UNIT_CELLS])
+@nox.parametrize(
+    "package,kedro,mlflow",
+    UNIT_MATRIX,
+    ids=[f"{p}-kedro{k}-mlflow{m}" for p, k, m in UNIT_MATRIX],
+)
 def unit(session: nox.Session, package: str, kedro: str, mlflow: str) -> None:
     """One package installed alone with its declared dependencies, running its own tests."""
     closure = local_closure(package)
@@ -187,11 +201,15 @@ print("installed alone:", ", ".join(sorted(installed)))
 """
 
 
-@nox.session(python=False)
+RUFF = "ruff==0.14.5"
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the whole repository."""
-    session.run("uvx", "ruff@0.14.5", "check", ".", external=True)
-    session.run("uvx", "ruff@0.14.5", "format", "--check", ".", external=True)
+    session.install(RUFF)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
 
 
 @nox.session

@@ -174,3 +174,21 @@ def test_files_in_an_mlflow_folder_are_read_too(project: Path):
     write(project / "conf/base/mlflow/tracking.yml", "experiment:\n  name: split\n")
     loader = ConfigLoader([str(project / "conf/base")])
     assert read_mlflow_config(loader, project, "pkg").experiment.name == "split"
+
+
+def test_file_whose_top_level_is_not_a_mapping_is_named(project: Path, loader):
+    write(project / "conf/base/mlflow.yml", "experiment:\n  name: fine\n")
+    path = write(project / "conf/local/mlflow.yml", "- mlruns\n- other\n")
+    with pytest.raises(KedroMlflowConfigError) as info:
+        read_mlflow_config(loader, project, "pkg")
+    assert info.value.files == [path.resolve()]
+    assert "expected a mapping of keys at the top of the file, got list" in str(info.value)
+
+
+def test_same_key_in_two_files_of_one_environment_is_reported(project: Path, loader):
+    first = write(project / "conf/local/mlflow.yml", "run:\n  nested: false\n")
+    second = write(project / "conf/local/mlflow/more.yml", "run:\n  name: clash\n")
+    with pytest.raises(KedroMlflowConfigError) as info:
+        read_mlflow_config(loader, project, "pkg")
+    assert set(info.value.files) == {first.resolve(), second.resolve()}
+    assert "run" in str(info.value)

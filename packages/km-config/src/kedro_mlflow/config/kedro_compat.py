@@ -5,6 +5,8 @@ functions here. Kedro is imported lazily so that importing this module costs
 nothing at CLI start-up.
 """
 
+import os
+import sys
 import warnings
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple, Union
@@ -65,8 +67,13 @@ def load_project_context(
     env: Optional[str] = None,
     extra_params: Optional[Dict[str, Any]] = None,
 ) -> Any:
-    """Load the KedroContext of the project at ``project_path``, as `kedro run` would."""
+    """Load the KedroContext of the project at ``project_path``, as `kedro run` would.
+
+    ``env`` defaults to ``$KEDRO_ENV``, then ``local`` (kedro 0.17.0-0.17.2 ignore the
+    variable on their own; this makes every version behave like 0.17.3+).
+    """
     project_path = Path(project_path).expanduser().resolve()
+    env = env or os.environ.get("KEDRO_ENV") or None
     if is_kedro_016():
         from kedro.framework.context import load_context
 
@@ -94,13 +101,14 @@ def active_context() -> Any:
 
 def _bootstrap_project(project_path: Path) -> str:
     """Put the project's sources on sys.path and its settings in place; return its package."""
-    try:
+    try:  # kedro >= 0.17.3
         from kedro.framework.startup import bootstrap_project
-    except ImportError:  # kedro 0.17.0
-        from kedro.framework.cli.utils import _add_src_to_path
+    except ImportError:
         from kedro.framework.startup import _get_project_metadata
 
         metadata = _get_project_metadata(project_path)
-        _add_src_to_path(metadata.source_dir, project_path)
+        source_dir = str(metadata.source_dir)
+        if source_dir not in sys.path:
+            sys.path.insert(0, source_dir)
         return metadata.package_name
     return bootstrap_project(project_path).package_name

@@ -66,6 +66,9 @@ def find_config_files(conf_paths: Iterable[Any], patterns: Iterable[str]) -> Lis
     found: List[Path] = []
     for conf_path in conf_paths:
         for pattern in patterns:
+            # pathlib's trailing "**" matches folders only; kedro's glob means files too
+            if pattern.endswith("**"):
+                pattern += "/*"
             for path in sorted(Path(conf_path).glob(pattern)):
                 if path.is_file() and path.suffix in _READABLE_SUFFIXES and path not in found:
                     found.append(path.resolve())
@@ -92,10 +95,15 @@ def _load_raw(path: Path) -> Any:
 def _unreadable(files: List[Path], error: Exception) -> KedroMlflowConfigError:
     for path in files:
         try:
-            _load_raw(path)
+            content = _load_raw(path)
         except yaml.YAMLError as yaml_error:
             detail = " ".join(str(yaml_error).split())
             return KedroMlflowConfigError(f"this is not valid YAML: {detail}", files=path)
+        if content is not None and not isinstance(content, Mapping):
+            return KedroMlflowConfigError(
+                f"expected a mapping of keys at the top of the file, got {type(content).__name__}",
+                files=path,
+            )
     detail = " ".join(str(error).split())
     return KedroMlflowConfigError(f"the files cannot be read: {detail}", files=files)
 

@@ -1,0 +1,11 @@
+"""km-datasets installs its three subpackages under the shared `kedro_mlflow.io` namespace."""
+
+import importlib
+from importlib import metadata
+
+
+def test_io_subpackages_import_and_io_stays_a_namespace():
+    for name in ("artifacts", "metrics", "models"):
+        assert importlib.import_module(f"kedro_mlflow.io.{name}").__file__
+    assert getattr(importlib.import_module("kedro_mlflow.io"), "__file__", None) is None
+    assert metadata.version("km-datasets") == "0.8.0"
