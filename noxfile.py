@@ -31,7 +31,7 @@ REPORTS_DIR = ROOT / "reports"
 PACKAGES = ["km-config", "km-datasets", "km-pipelineml", "km-hooks", "km-cli", "kedro-mlflow"]
 PACKAGES_WITH_TESTS = [name for name in PACKAGES if name != "kedro-mlflow"]
 
-MLFLOW_LOW = "1.0.0"
+MLFLOW_LOW = "1.9.0"
 
 # (python, kedro, mlflow): every kedro and mlflow version of the support range appears
 # in at least one cell, each kedro minor meets mlflow 1.x and 2.x, and one cell runs
@@ -52,22 +52,37 @@ UNIT_CELLS: List[Tuple[str, str]] = [("0.16.6", "1.30.1"), ("0.17.7", "2.12.2")]
 TEST_REQUIREMENTS = ["pytest>=7.0", "pytest-cov>=4.0", "pytest-timeout>=2.1"]
 
 
+def _version(text: str) -> Tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
 def cell_pins(kedro: str, mlflow: str) -> List[str]:
     """Pins that keep a kedro/mlflow pair working in a fresh environment.
 
     Each answers a breakage seen on these machines with today's newest transitive
     releases; they pin test environments only, the packages do not declare them.
     """
-    # kedro 0.16 and `kedro info` import pkg_resources; uv's venvs have no setuptools.
-    pins = ["setuptools"]
+    pins = [
+        # kedro 0.16 imports pkg_resources and uv's venvs have no setuptools; from
+        # setuptools 60, kedro's `import setuptools.dist` after mlflow 2.x has logged a
+        # model fails in _distutils_hack, and from 75 mlflow 1.25-1.30's log_model
+        # fails on distutils._modified.
+        "setuptools<60",
+        # kedro 0.16/0.17 pin click<8, which resolves Flask 2.0, which Werkzeug >= 2.1
+        # breaks: `mlflow server` / `mlflow ui` do not start (every mlflow version).
+        "werkzeug<2.1",
+    ]
     if kedro == "0.16.0":
         # kedro 0.16.0 pulls jupyter-client 5.3, which imports ipython_genutils, which
         # traitlets 5 no longer brings: `kedro` fails to load the project's commands.
         pins.append("ipython_genutils")
-    if mlflow.startswith("1."):
-        # mlflow 1.x beside kedro's click<8 resolves Flask 2.0, which Werkzeug >= 2.1
-        # breaks: `mlflow server` and `mlflow ui` do not start.
-        pins.append("werkzeug<2.1")
+    if _version(mlflow) < (1, 30):
+        # Older mlflow's generated protobuf code and raw SQL strings predate
+        # protobuf 4 and SQLAlchemy 2: `import mlflow` / the sqlite store fail.
+        pins += ["protobuf<4", "sqlalchemy<2"]
+    if (1, 9) <= _version(mlflow) < (1, 25):
+        # `import mlflow` uses np.object, removed in numpy 1.24.
+        pins.append("numpy<1.24")
     return pins
 
 
@@ -135,7 +150,11 @@ def local_requirements(packages: Iterable[str]) -> List[str]:
 
 
 def _install_cell(session: nox.Session, packages: Iterable[str], kedro: str, mlflow: str) -> None:
+    packages = list(packages)
+    # Our versions do not change between edits: make uv rebuild them in reused venvs.
+    rebuild = [f"--reinstall-package={name}" for name in packages]
     session.install(
+        *(rebuild if session.venv_backend == "uv" else []),
         *local_requirements(packages),
         f"kedro=={kedro}",
         f"mlflow=={mlflow}",
@@ -183,7 +202,7 @@ def unit(session: nox.Session, package: str, kedro: str, mlflow: str) -> None:
     """One package installed alone with its declared dependencies, running its own tests."""
     closure = local_closure(package)
     _install_cell(session, closure, kedro, mlflow)
-    session.run("python", "-c", _ONLY_THESE_INSTALLED, json.dumps(sorted(closure)), silent=False)
+    session.run("python", "-c", _ONLY_THESE_INSTALLED, json.dumps(sorted(closure)))
     _pytest(session, f"unit-{package}-kedro{kedro}-mlflow{mlflow}", f"packages/{package}/tests")
 
 
@@ -232,10 +251,13 @@ def build(session: nox.Session) -> None:
             silent=True,
         )
     session.run("twine", "check", "--strict", *sorted(str(p) for p in DIST_DIR.iterdir()))
-    problems = check_wheels(sorted(DIST_DIR.glob("*.whl")))
+    problems = check_wheels(sorted(DIST_DIR.glob("*.whl"))) + check_dependency_ranges()
     if problems:
-        session.error("wheel layout:\n  " + "\n  ".join(problems))
-    session.log(f"{len(PACKAGES)} wheels, no overlap, each holds only its own subpackages")
+        session.error("packaging problems:\n  " + "\n  ".join(problems))
+    session.log(
+        f"{len(PACKAGES)} wheels, no overlap, each holds only its own subpackages;"
+        " dependency ranges match the matrix"
+    )
 
 
 # A namespace level must never be shipped as a regular package.
@@ -270,6 +292,34 @@ def check_wheels(wheels: List[Path]) -> List[str]:
         for prefix in own:
             if not any(f.startswith(prefix) for f in files):
                 problems.append(f"{name} ships nothing under {prefix}")
+    return problems
+
+
+def check_dependency_ranges() -> List[str]:
+    """Each package declares exactly the kedro/mlflow/Python span the matrix tests."""
+    kedros = sorted({k for _, k, _ in MATRIX}, key=_version)
+    mlflows = sorted({m for _, _, m in MATRIX}, key=_version)
+    pythons = sorted({p for p, _, _ in MATRIX}, key=_version)
+    expected = {
+        "kedro": f"kedro>={kedros[0]},<={kedros[-1]}",
+        "mlflow": f"mlflow>={mlflows[0]},<={mlflows[-1]}",
+    }
+    minor = _version(pythons[-1])
+    python_range = f">={pythons[0]},<{minor[0]}.{minor[1] + 1}"
+    problems = []
+    for name in PACKAGES:
+        project = _pyproject(name)["project"]
+        if project["requires-python"] != python_range:
+            problems.append(f"{name}: requires-python should be {python_range!r}")
+        for requirement in project.get("dependencies", []):
+            dependency = _requirement_name(requirement)
+            if dependency in expected and requirement != expected[dependency]:
+                problems.append(f"{name}: {requirement!r} should be {expected[dependency]!r}")
+            if dependency in PACKAGES:
+                ours = _pyproject(dependency)["project"]["version"].split(".")
+                pin = f"{dependency}>={ours[0]}.{ours[1]},<{ours[0]}.{int(ours[1]) + 1}"
+                if requirement != pin:
+                    problems.append(f"{name}: {requirement!r} should be {pin!r}")
     return problems
 
 
