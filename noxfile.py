@@ -49,7 +49,12 @@ MATRIX: List[Tuple[str, str, str]] = [
 # `nox -s unit`: each package alone, on one kedro 0.16 and one kedro 0.17 cell.
 UNIT_CELLS: List[Tuple[str, str]] = [("0.16.6", "1.30.1"), ("0.17.7", "2.12.2")]
 
-TEST_REQUIREMENTS = ["pytest>=7.0", "pytest-cov>=4.0", "pytest-timeout>=2.1"]
+TEST_REQUIREMENTS = [
+    "pytest>=7.0",
+    "pytest-cov>=4.0",
+    "pytest-timeout>=2.1",
+    'importlib_metadata; python_version < "3.8"',
+]
 
 
 def _version(text: str) -> Tuple[int, ...]:

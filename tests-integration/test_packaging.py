@@ -4,7 +4,11 @@ import json
 import shutil
 import subprocess
 import sys
-from importlib import metadata
+
+if sys.version_info >= (3, 8):
+    from importlib import metadata
+else:  # Python 3.7: the backport, which mlflow already depends on
+    import importlib_metadata as metadata
 from pathlib import Path
 from typing import List
 

@@ -178,3 +178,21 @@ def test_bad_mlflow_yml_in_a_project_names_file_and_key(kedro_project: Path):
     assert "KedroMlflowConfigError" in result.stderr
     assert f"'{path.resolve()}' at key 'hooks.node.sep'" in result.stderr
     assert "expected a non-empty string, got 3 (int)" in result.stderr
+
+
+@pytest.mark.skipif(is_kedro_016(), reason="kedro 0.16 has no KedroSession")
+def test_a_session_or_the_active_session_can_stand_for_the_context(kedro_project: Path):
+    write(kedro_project / "conf/local/mlflow.yml", "run:\n  name: from_session\n")
+    code = (
+        "from pathlib import Path\n"
+        "from kedro.framework.session import KedroSession\n"
+        "from kedro_mlflow.config.kedro_compat import load_project_context\n"
+        "from kedro_mlflow.framework.context import get_mlflow_config\n"
+        f"project = Path({str(kedro_project)!r})\n"
+        "load_project_context(project)\n"
+        f"with KedroSession.create('{PACKAGE}', project, env='local') as session:\n"
+        "    print(get_mlflow_config(session).run.name, get_mlflow_config().run.name)\n"
+    )
+    result = _run(code, [], cwd=kedro_project.parent)  # not the cwd: the session decides
+    assert result.returncode == 0, result.stderr
+    assert "from_session from_session" in result.stdout.splitlines()

@@ -1,7 +1,12 @@
 """km-datasets installs its three subpackages under the shared `kedro_mlflow.io` namespace."""
 
 import importlib
-from importlib import metadata
+import sys
+
+if sys.version_info >= (3, 8):
+    from importlib import metadata
+else:  # Python 3.7: the backport, which mlflow already depends on
+    import importlib_metadata as metadata
 
 
 def test_io_subpackages_import_and_io_stays_a_namespace():

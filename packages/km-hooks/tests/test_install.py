@@ -1,6 +1,11 @@
 """km-hooks installs `kedro_mlflow.framework.hooks` with the packages it declares."""
 
-from importlib import metadata
+import sys
+
+if sys.version_info >= (3, 8):
+    from importlib import metadata
+else:  # Python 3.7: the backport, which mlflow already depends on
+    import importlib_metadata as metadata
 
 
 def test_hooks_subpackage_and_its_declared_dependencies_are_installed():

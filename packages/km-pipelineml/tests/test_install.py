@@ -1,6 +1,11 @@
 """km-pipelineml installs `kedro_mlflow.pipeline` and `kedro_mlflow.mlflow`."""
 
-from importlib import metadata
+import sys
+
+if sys.version_info >= (3, 8):
+    from importlib import metadata
+else:  # Python 3.7: the backport, which mlflow already depends on
+    import importlib_metadata as metadata
 
 
 def test_subpackages_import_from_the_distribution():

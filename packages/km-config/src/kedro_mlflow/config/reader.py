@@ -50,7 +50,7 @@ def read_mlflow_config(
             source_files=files,
         )
     except KedroMlflowConfigError as error:
-        raise error.located(_files_defining(files, error.key)) from None
+        raise error.located(files_defining(files, error.key)) from None
 
 
 def read_credentials(config_loader: Any) -> Dict[str, Any]:
@@ -108,7 +108,7 @@ def _unreadable(files: List[Path], error: Exception) -> KedroMlflowConfigError:
     return KedroMlflowConfigError(f"the files cannot be read: {detail}", files=files)
 
 
-def _files_defining(files: List[Path], key: Optional[str]) -> List[Path]:
+def files_defining(files: List[Path], key: Optional[str]) -> List[Path]:
     """The file whose value for the error's top-level key wins, else all files."""
     if not key:
         return files

@@ -27,16 +27,21 @@ def _describe(value: Any) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
-def _fail(attribute: "attrs.Attribute", expected: str, value: Any, hint: str = "") -> None:
+def _fail(key: Optional[str], expected: str, value: Any, hint: str = "") -> None:
     problem = f"expected {expected}, got {_describe(value)}"
     if hint:
         problem += f". {hint}"
-    raise KedroMlflowConfigError(problem, key=attribute.name)
+    raise KedroMlflowConfigError(problem, key=key)
+
+
+def _quote_hint(value: Any) -> str:
+    """Where a string was expected, a scalar YAML typed for the user is worth a hint."""
+    return _QUOTE_HINT if isinstance(value, (bool, int, float)) else ""
 
 
 def _flag(_instance: Any, attribute: "attrs.Attribute", value: Any) -> None:
     if not isinstance(value, bool):
-        _fail(attribute, "true or false", value)
+        _fail(attribute.name, "true or false", value)
 
 
 def _text(optional: bool) -> Callable[[Any, "attrs.Attribute", Any], None]:
@@ -47,8 +52,7 @@ def _text(optional: bool) -> Callable[[Any, "attrs.Attribute", Any], None]:
             return
         if isinstance(value, str) and value.strip():
             return
-        hint = _QUOTE_HINT if isinstance(value, (bool, int, float)) else ""
-        _fail(attribute, expected, value, hint)
+        _fail(attribute.name, expected, value, _quote_hint(value))
 
     return check
 
@@ -58,7 +62,7 @@ def _choice(*choices: str) -> Callable[[Any, "attrs.Attribute", Any], None]:
 
     def check(_instance: Any, attribute: "attrs.Attribute", value: Any) -> None:
         if value not in choices:
-            _fail(attribute, expected, value)
+            _fail(attribute.name, expected, value)
 
     return check
 
@@ -74,7 +78,7 @@ def _port(_instance: Any, attribute: "attrs.Attribute", value: Any) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
-        _fail(attribute, "a port number from 1 to 65535, or null for a free port", value)
+        _fail(attribute.name, "a port number from 1 to 65535, or null for a free port", value)
 
 
 def _to_names(value: Any) -> Any:
@@ -83,14 +87,11 @@ def _to_names(value: Any) -> Any:
 
 def _names(_instance: Any, attribute: "attrs.Attribute", value: Any) -> None:
     if not isinstance(value, list):
-        _fail(attribute, "a list of pipeline names", value, "write one name per '- ' line")
+        _fail(attribute.name, "a list of pipeline names", value, "write one name per '- ' line")
     for index, item in enumerate(value):
         if not (isinstance(item, str) and item):
-            hint = _QUOTE_HINT if isinstance(item, (bool, int, float)) else ""
-            problem = f"expected a pipeline name (a string), got {_describe(item)}"
-            if hint:
-                problem += f". {hint}"
-            raise KedroMlflowConfigError(problem, key=f"{attribute.name}[{index}]")
+            key = f"{attribute.name}[{index}]"
+            _fail(key, "a pipeline name (a string)", item, _quote_hint(item))
 
 
 def _key(default: Any, validator: Callable, help: str, converter: Optional[Callable] = None):
@@ -107,7 +108,7 @@ def _section(cls: Type[T], help: str):
 
     def check(_instance: Any, attribute: "attrs.Attribute", value: Any) -> None:
         if not isinstance(value, cls):
-            _fail(attribute, f"a mapping of {', '.join(_yaml_keys(cls))}", value)
+            _fail(attribute.name, _mapping_of(cls), value)
 
     return attrs.field(
         factory=cls, converter=convert, validator=check, metadata={"help": help, "section": cls}
@@ -265,15 +266,16 @@ def _yaml_keys(cls: type) -> List[str]:
     return [f.name for f in _yaml_fields(cls)]
 
 
+def _mapping_of(cls: type) -> str:
+    return f"a mapping of {', '.join(_yaml_keys(cls))}"
+
+
 def structure(cls: Type[T], data: Optional[Mapping[str, Any]], path: str = "") -> T:
     """Build ``cls`` from a mapping read from YAML, naming the key path on any error."""
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        expected = f"a mapping of {', '.join(_yaml_keys(cls))}"
-        raise KedroMlflowConfigError(
-            f"expected {expected}, got {_describe(data)}", key=path or None
-        )
+        _fail(path or None, _mapping_of(cls), data)
     allowed = _yaml_keys(cls)
     for key in data:
         if key not in allowed:

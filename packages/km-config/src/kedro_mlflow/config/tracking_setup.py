@@ -4,6 +4,7 @@ import os
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .errors import KedroMlflowConfigError
+from .reader import files_defining
 
 if TYPE_CHECKING:
     from .schema import KedroMlflowConfig
@@ -49,7 +50,7 @@ def setup_tracking(config: "KedroMlflowConfig") -> str:
     try:
         return _setup_tracking(config)
     except KedroMlflowConfigError as error:
-        raise error.located(config.source_files) from None
+        raise error.located(files_defining(config.source_files, error.key)) from None
 
 
 def _setup_tracking(config: "KedroMlflowConfig") -> str:
