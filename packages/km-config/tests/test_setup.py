@@ -1,7 +1,10 @@
 """setup(): credentials exported, tracking URI and experiment set, in a real MLflow store."""
 
+import http.server
 import os
 import pickle
+import socket
+import threading
 from pathlib import Path
 
 import attrs
@@ -10,6 +13,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from kedro_mlflow.config import KedroMlflowConfigError, read_mlflow_config
+from kedro_mlflow.config.tracking_setup import check_reachable
 
 from .conftest import write
 
@@ -137,3 +141,39 @@ def test_credentials_entry_that_is_not_a_mapping_is_an_error(project: Path, load
     config = read_mlflow_config(loader, project, "pkg")
     with pytest.raises(KedroMlflowConfigError, match="must map environment variable names"):
         config.setup()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.timeout(60)  # MLflow's own retries would take minutes
+def test_unreachable_server_fails_at_once_naming_the_uri(project: Path, loader):
+    uri = f"http://127.0.0.1:{_free_port()}"
+    path = write(project / "conf/local/mlflow.yml", f"mlflow_tracking_uri: {uri}\n")
+    config = read_mlflow_config(loader, project, "pkg")
+    with pytest.raises(KedroMlflowConfigError) as info:
+        config.setup()
+    assert info.value.key == "mlflow_tracking_uri"
+    assert info.value.files == [path.resolve()]
+    assert f"the tracking server {uri} does not answer" in str(info.value)
+
+
+def test_any_http_answer_counts_as_reachable():
+    class NotFound(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_error(404)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), NotFound)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        check_reachable(f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()

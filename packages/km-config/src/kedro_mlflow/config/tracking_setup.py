@@ -1,7 +1,11 @@
 """Point MLflow at a project's configuration: credentials, tracking URI, experiment."""
 
 import os
+import ssl
 from typing import TYPE_CHECKING, Any, Mapping
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlparse
+from urllib.request import Request, urlopen
 
 from .errors import KedroMlflowConfigError
 from .reader import files_defining
@@ -45,6 +49,30 @@ def export_credentials(config: "KedroMlflowConfig") -> None:
         os.environ[str(variable)] = str(value)
 
 
+def check_reachable(uri: str, timeout: float = 5.0) -> None:
+    """Fail at once when an HTTP tracking server does not answer.
+
+    MLflow's own client retries a dead server for minutes before it gives up; one
+    plain request with a timeout tells the user right away. Any HTTP answer, even an
+    error status or a TLS complaint, means something listens: MLflow takes it from there.
+    """
+    if urlparse(uri).scheme not in ("http", "https"):
+        return
+    try:
+        urlopen(Request(uri.rstrip("/") + "/", method="GET"), timeout=timeout).close()
+    except HTTPError:
+        return
+    except (URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        if isinstance(reason, ssl.SSLError):
+            return
+        raise KedroMlflowConfigError(
+            f"the tracking server {uri} does not answer ({reason}): start it, or point"
+            " mlflow_tracking_uri at a running one",
+            key="mlflow_tracking_uri",
+        ) from None
+
+
 def setup_tracking(config: "KedroMlflowConfig") -> str:
     """Export credentials, set the tracking URI and select the experiment; return its id."""
     try:
@@ -59,6 +87,7 @@ def _setup_tracking(config: "KedroMlflowConfig") -> str:
     from mlflow.tracking import MlflowClient
 
     export_credentials(config)
+    check_reachable(config.mlflow_tracking_uri)
     mlflow.set_tracking_uri(config.mlflow_tracking_uri)
     name = config.experiment.name or "Default"
     client = MlflowClient(tracking_uri=config.mlflow_tracking_uri)
