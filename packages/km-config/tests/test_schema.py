@@ -31,9 +31,11 @@ ALL_KEYS = {
 
 
 def test_schema_has_every_documented_key_with_its_default():
-    keys = {key: default for key, default, _help in iter_keys()}
+    keys = {key.path: key.default for key in iter_keys()}
     assert keys == ALL_KEYS
-    assert all(help_ for _key, _default, help_ in iter_keys())
+    assert all(key.help for key in iter_keys())
+    sections = {key.path for key in iter_keys() if key.is_section}
+    assert sections == {"disable_tracking", "experiment", "run", "ui", "hooks", "hooks.node"}
 
 
 def test_empty_file_gives_the_defaults_resolved_for_the_project(tmp_path: Path):

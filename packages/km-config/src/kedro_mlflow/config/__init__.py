@@ -10,9 +10,11 @@ from .schema import (
     KedroMlflowConfig,
     NodeHookOptions,
     RunOptions,
+    SchemaKey,
     UiOptions,
     iter_keys,
 )
+from .template import render_mlflow_yml
 
 __all__ = [
     "LONG_PARAMETERS_STRATEGIES",
@@ -23,7 +25,9 @@ __all__ = [
     "KedroMlflowConfigError",
     "NodeHookOptions",
     "RunOptions",
+    "SchemaKey",
     "UiOptions",
     "iter_keys",
     "read_mlflow_config",
+    "render_mlflow_yml",
 ]

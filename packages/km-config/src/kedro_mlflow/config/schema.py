@@ -6,7 +6,7 @@ against them, and ``kedro mlflow init`` renders its template from them.
 
 import difflib
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Type, TypeVar
+from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Type, TypeVar
 
 import attrs
 
@@ -323,14 +323,23 @@ def _unstructure(instance: Any) -> Dict[str, Any]:
     return out
 
 
-def iter_keys(cls: type = KedroMlflowConfig, path: str = "") -> Iterator[Tuple[str, Any, str]]:
-    """Every key of the schema as (dotted path, default, help), sections included."""
+class SchemaKey(NamedTuple):
+    """One key of mlflow.yml: its dotted path, default, help, and whether it is a section."""
+
+    path: str
+    default: Any
+    help: str
+    is_section: bool
+
+
+def iter_keys(cls: type = KedroMlflowConfig, path: str = "") -> Iterator[SchemaKey]:
+    """Every key of the schema, sections included, in file order."""
     defaults = cls()
     for field in _yaml_fields(cls):
         key = _join(path, field.name)
         section = field.metadata.get("section")
         if section is not None:
-            yield key, None, field.metadata["help"]
+            yield SchemaKey(key, None, field.metadata["help"], True)
             yield from iter_keys(section, key)
         else:
-            yield key, getattr(defaults, field.name), field.metadata["help"]
+            yield SchemaKey(key, getattr(defaults, field.name), field.metadata["help"], False)
