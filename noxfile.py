@@ -54,6 +54,9 @@ TEST_REQUIREMENTS = [
     "pytest-cov>=4.0",
     "pytest-timeout>=2.1",
     'importlib_metadata; python_version < "3.8"',
+    # km-pipelineml: the iris-like test project, and property-based pipeline shapes.
+    "scikit-learn",
+    "hypothesis",
 ]
 
 
@@ -279,8 +282,9 @@ def check_wheels(wheels: List[Path]) -> List[str]:
         if dist not in by_dist:
             problems.append(f"no wheel for {name}")
             continue
+        # subpackages ("kedro_mlflow/config") and top-level modules ("km_cli.py")
         own = [
-            p[len("src/") :].rstrip("/") + "/"
+            p[len("src/") :].rstrip("/")
             for p in _pyproject(name)["tool"]["hatch"]["build"]["targets"]["wheel"].get(
                 "only-include", []
             )
@@ -290,13 +294,13 @@ def check_wheels(wheels: List[Path]) -> List[str]:
             if f in owners:
                 problems.append(f"{f} is in both {owners[f]} and {name}")
             owners[f] = name
-            if not any(f.startswith(prefix) for prefix in own):
+            if not any(f == entry or f.startswith(entry + "/") for entry in own):
                 problems.append(f"{name} ships {f}, outside its subpackages {own}")
             if any(f == level + "__init__.py" for level in NAMESPACE_LEVELS):
                 problems.append(f"{name} ships {f}: it would hide the other packages")
-        for prefix in own:
-            if not any(f.startswith(prefix) for f in files):
-                problems.append(f"{name} ships nothing under {prefix}")
+        for entry in own:
+            if not any(f == entry or f.startswith(entry + "/") for f in files):
+                problems.append(f"{name} ships nothing of {entry}")
     return problems
 
 

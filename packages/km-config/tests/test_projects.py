@@ -6,22 +6,19 @@ kedro keeps per-project global state that one process cannot unload.
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 import pytest
-import yaml
 from mlflow.tracking import MlflowClient
 
 from kedro_mlflow.config.kedro_compat import is_kedro_016
 
 from .conftest import write
 
-PACKAGE = "km_demo"
-KEDRO = str(Path(sys.executable).with_name("kedro"))
+PACKAGE = "km_demo"  # the package of the `kedro_project` fixture (packages/conftest.py)
 
 READ_CONFIG = """
 import json, sys
@@ -32,36 +29,6 @@ context = load_project_context(sys.argv[1], env=sys.argv[2] or None)
 config = get_mlflow_config(context)
 print(json.dumps(config.to_dict()))
 """
-
-
-@pytest.fixture(scope="session")
-def new_project_template(tmp_path_factory) -> Path:
-    """One project made by the installed kedro's own `kedro new`, copied per test."""
-    out = tmp_path_factory.mktemp("template")
-    config = {
-        "output_dir": str(out),
-        "project_name": "KM Demo",
-        "repo_name": "km-demo",
-        "python_package": PACKAGE,
-        "include_example": False,  # required by kedro 0.16, ignored by 0.17
-    }
-    (out / "new.yml").write_text(yaml.safe_dump(config))
-    home = tmp_path_factory.mktemp("home")  # cookiecutter writes replay files there
-    subprocess.run(
-        [KEDRO, "new", "--config", str(out / "new.yml")],
-        check=True,
-        capture_output=True,
-        cwd=out,
-        env={**os.environ, "HOME": str(home)},
-    )
-    return out / "km-demo"
-
-
-@pytest.fixture
-def kedro_project(new_project_template: Path, tmp_path: Path) -> Path:
-    project = tmp_path / "km-demo"
-    shutil.copytree(new_project_template, project)
-    return project
 
 
 def _run(code: str, args: List[str], cwd: Path, env: Optional[dict] = None):

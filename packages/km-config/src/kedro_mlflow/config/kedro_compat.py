@@ -9,7 +9,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Dict, NamedTuple, Optional, Tuple, Union
 
 from kedro import __version__ as KEDRO_VERSION_STRING
 from kedro.config import MissingConfigException
@@ -17,12 +17,15 @@ from kedro.config import MissingConfigException
 __all__ = [
     "KEDRO_VERSION",
     "MissingConfigException",
+    "ProjectMetadata",
     "active_context",
     "context_env",
     "context_package_name",
     "context_project_path",
+    "find_project",
     "is_kedro_016",
     "load_project_context",
+    "plugin_hooks_auto_registered",
 ]
 
 
@@ -112,3 +115,53 @@ def _bootstrap_project(project_path: Path) -> str:
             sys.path.insert(0, source_dir)
         return metadata.package_name
     return bootstrap_project(project_path).package_name
+
+
+def node_function(node: Any) -> Any:
+    """The user function a kedro ``Node`` wraps, without its decorators.
+
+    ``Node.func`` is public from kedro 0.16.x; 0.16.0 keeps it in ``Node._func``.
+    """
+    try:
+        return node.func
+    except AttributeError:
+        return node._func
+
+
+class ProjectMetadata(NamedTuple):
+    """What kedro-mlflow needs to know of a project before loading it."""
+
+    project_path: Path
+    package_name: str
+    source_dir: Path
+
+
+def find_project(path: Union[str, Path]) -> Optional[ProjectMetadata]:
+    """The kedro project whose root is ``path``, read from its metadata file, or None.
+
+    kedro 0.16.0-0.16.4 projects have `.kedro.yml` (0.16.0 names only the context
+    class); 0.16.5+ may use `pyproject.toml` `[tool.kedro]` instead; 0.17 uses only that.
+    Reading the files, not kedro's private helpers, works for every layout.
+    """
+    root = Path(path).expanduser().resolve()
+    settings: Dict[str, Any] = {}
+    kedro_yml = root / ".kedro.yml"
+    pyproject = root / "pyproject.toml"
+    if kedro_yml.is_file():
+        import yaml
+
+        settings = yaml.safe_load(kedro_yml.read_text(encoding="utf-8")) or {}
+    elif pyproject.is_file():
+        import tomli
+
+        with open(pyproject, "rb") as handle:
+            settings = tomli.load(handle).get("tool", {}).get("kedro", {})
+    package = settings.get("package_name") or str(settings.get("context_path", "")).split(".")[0]
+    if not package:
+        return None
+    return ProjectMetadata(root, package, root / str(settings.get("source_dir", "src")))
+
+
+def plugin_hooks_auto_registered() -> bool:
+    """kedro >= 0.16.4 registers plugins' hooks from their `kedro.hooks` entry points."""
+    return KEDRO_VERSION >= (0, 16, 4)

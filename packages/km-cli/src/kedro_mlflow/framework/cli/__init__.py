@@ -1,1 +1,1 @@
-"""Part of km-cli: the `kedro mlflow` commands (not released yet)."""
+"""`kedro mlflow ...`: the commands km-cli adds to kedro's CLI."""

@@ -1,0 +1,44 @@
+"""Fixtures shared by the packages' tests: real kedro projects made by `kedro new`."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+PACKAGE = "km_demo"
+KEDRO = str(Path(sys.executable).with_name("kedro"))
+
+
+@pytest.fixture(scope="session")
+def new_project_template(tmp_path_factory) -> Path:
+    """One project made by the installed kedro's own `kedro new`, copied per test."""
+    out = tmp_path_factory.mktemp("template")
+    config = {
+        "output_dir": str(out),
+        "project_name": "KM Demo",
+        "repo_name": "km-demo",
+        "python_package": PACKAGE,
+        "include_example": False,  # required by kedro 0.16, ignored by 0.17
+    }
+    (out / "new.yml").write_text(yaml.safe_dump(config))
+    home = tmp_path_factory.mktemp("home")  # cookiecutter writes replay files there
+    subprocess.run(
+        [KEDRO, "new", "--config", str(out / "new.yml")],
+        check=True,
+        capture_output=True,
+        cwd=out,
+        env={**os.environ, "HOME": str(home)},
+    )
+    return out / "km-demo"
+
+
+@pytest.fixture
+def kedro_project(new_project_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the `kedro new` project, for one test."""
+    project = tmp_path / "km-demo"
+    shutil.copytree(new_project_template, project)
+    return project
