@@ -76,3 +76,16 @@ def test_kedro_info_lists_the_plugin(kedro_project: Path):
     assert result.returncode == 0, result.stderr
     assert "km_cli: 0.8.0" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_kedro_loads_the_entry_point_without_mlflow_or_km_config():
+    """kedro imports every plugin's entry point on every call: keep it to click."""
+    code = (
+        "import sys, kedro.framework.cli.cli; before = set(sys.modules); import km_cli;"
+        "print(sorted(m for m in set(sys.modules) - before"
+        " if m.split('.')[0] in ('mlflow', 'pandas', 'sklearn', 'attr', 'attrs', 'yaml')"
+        " or m.startswith('kedro_mlflow.config')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"

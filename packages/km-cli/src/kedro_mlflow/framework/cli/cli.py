@@ -4,14 +4,15 @@ kedro 0.17.3 drops a plugin's commands when the same group name is registered bo
 as a global and as a project command; one global group works on every version,
 inside and outside projects. Project commands check the working directory when
 they run, and are left out of the help outside a project.
+
+kedro imports this module on every call: everything else is imported when a
+command runs.
 """
 
 from pathlib import Path
 from typing import List
 
 import click
-
-from kedro_mlflow.config.kedro_compat import find_project
 
 from .init_command import init
 from .ui_command import ui
@@ -21,6 +22,8 @@ PROJECT_COMMANDS = ("init", "ui")
 
 class _MlflowGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> List[str]:
+        from kedro_mlflow.config.kedro_compat import find_project
+
         names = super().list_commands(ctx)
         if find_project(Path.cwd()) is None:
             names = [name for name in names if name not in PROJECT_COMMANDS]

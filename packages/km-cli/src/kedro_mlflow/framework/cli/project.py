@@ -1,14 +1,18 @@
 """The kedro project a command runs in: the one whose root is the working directory."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from kedro_mlflow.config.kedro_compat import ProjectMetadata, find_project
+if TYPE_CHECKING:
+    from kedro_mlflow.config.kedro_compat import ProjectMetadata
 
 
-def current_project(command: str) -> ProjectMetadata:
+def current_project(command: str) -> "ProjectMetadata":
     """The project at the working directory, or a clear CLI error naming ``command``."""
+    from kedro_mlflow.config.kedro_compat import find_project
+
     project = find_project(Path.cwd())
     if project is None:
         raise click.ClickException(
