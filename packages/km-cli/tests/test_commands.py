@@ -9,6 +9,7 @@ from typing import List
 import pytest
 
 from kedro_mlflow.config import render_mlflow_yml
+from kedro_mlflow.config.kedro_compat import plugin_hooks_auto_registered
 
 PACKAGE = "km_demo"  # the package of the `kedro_project` fixture (packages/conftest.py)
 KEDRO = str(Path(sys.executable).with_name("kedro"))
@@ -48,6 +49,9 @@ def test_init_writes_the_schema_defaults_for_the_project(kedro_project: Path):
     assert "'conf/local/mlflow.yml' successfully updated." in result.stdout
     written = (kedro_project / "conf/local/mlflow.yml").read_text()
     assert written == render_mlflow_yml(PACKAGE)
+    # run.py is never rewritten; kedro < 0.16.4 users are told what to add to it
+    told = "hooks = (mlflow_pipeline_hook, mlflow_node_hook)" in result.stdout
+    assert told == (not plugin_hooks_auto_registered())
 
 
 def test_init_keeps_an_existing_file_unless_forced(kedro_project: Path):

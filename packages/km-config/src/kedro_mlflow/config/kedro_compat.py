@@ -20,6 +20,7 @@ __all__ = [
     "ProjectMetadata",
     "active_context",
     "context_env",
+    "context_for_run",
     "context_package_name",
     "context_project_path",
     "find_project",
@@ -59,7 +60,11 @@ def context_env(context: Any) -> str:
 
 def context_package_name(context: Any) -> str:
     """The python package of the project a KedroContext belongs to."""
-    # kedro 0.17.x deprecates the property without offering a replacement on the context.
+    # The project's metadata file is the one answer on every version: kedro 0.17.7
+    # deprecates the context's property, and its CLI sessions leave it None.
+    project = find_project(context_project_path(context))
+    if project is not None:
+        return project.package_name
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         return str(context.package_name)
@@ -165,3 +170,22 @@ def find_project(path: Union[str, Path]) -> Optional[ProjectMetadata]:
 def plugin_hooks_auto_registered() -> bool:
     """kedro >= 0.16.4 registers plugins' hooks from their `kedro.hooks` entry points."""
     return KEDRO_VERSION >= (0, 16, 4)
+
+
+def context_for_run(run_params: Dict[str, Any]) -> Any:
+    """The KedroContext of the run a pipeline hook is called for.
+
+    kedro 0.17 runs inside a session that knows its context; kedro 0.16 has no such
+    handle, so the context is loaded again from the run's own parameters.
+    """
+    if not is_kedro_016():
+        from kedro.framework.session import get_current_session
+
+        session = get_current_session(silent=True)
+        if session is not None:
+            return session.load_context()
+    return load_project_context(
+        run_params["project_path"],
+        env=run_params.get("env"),
+        extra_params=run_params.get("extra_params"),
+    )

@@ -4,6 +4,17 @@ import click
 
 from .project import current_project
 
+_DECLARE_HOOKS = """\
+kedro < 0.16.4 does not register plugins' hooks: list them in the ProjectContext of
+src/{package}/run.py:
+
+    from kedro_mlflow.framework.hooks import mlflow_node_hook, mlflow_pipeline_hook
+
+    class ProjectContext(KedroContext):
+        ...
+        hooks = (mlflow_pipeline_hook, mlflow_node_hook)
+"""
+
 
 @click.command(name="init")
 @click.option(
@@ -27,3 +38,7 @@ def init(env: str, force: bool) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render_mlflow_yml(project.package_name), encoding="utf-8")
     click.secho(f"'{shown}' successfully updated.", fg="green")
+    from kedro_mlflow.config.kedro_compat import plugin_hooks_auto_registered
+
+    if not plugin_hooks_auto_registered():
+        click.echo(_DECLARE_HOOKS.format(package=project.package_name))

@@ -1,0 +1,146 @@
+"""Everything that differs between the mlflow versions kedro-mlflow supports (1.9 to 2.x).
+
+No other module of kedro-mlflow looks at the mlflow version or reaches into mlflow's
+private state: they call the functions here. Only modules that need mlflow anyway (the
+datasets, the hooks, km-pipelineml, the test servers) import this one, so it imports
+mlflow; ``kedro_mlflow.config`` itself never does (the CLI must start fast).
+"""
+
+import contextlib
+from pathlib import Path
+from typing import Any, Iterator, List, Optional, Tuple
+
+import mlflow
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+from mlflow.tracking import fluent as _fluent
+
+__all__ = [
+    "MLFLOW_VERSION",
+    "max_param_length",
+    "max_tag_length",
+    "metric_history",
+    "models_env_options",
+    "reopen_run",
+    "scoring_predictions",
+    "scoring_request",
+    "server_artifact_options",
+    "supports_serve_artifacts",
+]
+
+
+def _parse(version: str) -> Tuple[int, int, int]:
+    parts = []
+    for piece in version.split(".")[:3]:
+        digits = ""
+        for char in piece:
+            if not char.isdigit():
+                break
+            digits += char
+        parts.append(int(digits or 0))
+    while len(parts) < 3:
+        parts.append(0)
+    return parts[0], parts[1], parts[2]
+
+
+MLFLOW_VERSION: Tuple[int, int, int] = _parse(mlflow.__version__)
+
+
+def supports_serve_artifacts() -> bool:
+    """True when ``mlflow server`` can proxy artifacts itself (``--serve-artifacts``, 1.23+)."""
+    return MLFLOW_VERSION >= (1, 23, 0)
+
+
+def server_artifact_options(artifacts_dir: Path) -> List[str]:
+    """The ``mlflow server`` options that keep a test server's artifacts in ``artifacts_dir``.
+
+    From 1.23 the server stores and serves artifacts itself, so clients send them over
+    HTTP like a remote deployment does; before, clients write to the folder directly.
+    """
+    location = Path(artifacts_dir).resolve()
+    if supports_serve_artifacts():
+        return ["--serve-artifacts", "--artifacts-destination", location.as_uri()]
+    return ["--default-artifact-root", location.as_uri()]
+
+
+@contextlib.contextmanager
+def reopen_run(run_id: str, status: Optional[str] = None) -> Iterator[None]:
+    """Make the existing run ``run_id`` the active run for the duration of the block.
+
+    Flavors' ``log_model`` only logs to the active run. ``mlflow.start_run(run_id=...)``
+    refuses a run of another experiment than the one ``mlflow.set_experiment`` selected
+    (every version up to 2.x); that check is about new runs, so it is lifted while the
+    run is reopened and the selection is restored right after. On exit the run gets
+    ``status`` back (its status before, so reopening leaves no trace), or FINISHED.
+    """
+    selected = getattr(_fluent, "_active_experiment_id", None)
+    try:
+        _fluent._active_experiment_id = None
+        mlflow.start_run(run_id=run_id)
+    finally:
+        _fluent._active_experiment_id = selected
+    try:
+        yield
+    finally:
+        mlflow.end_run(status=status or "FINISHED")
+
+
+def metric_history(client: MlflowClient, run_id: str, key: str) -> List[Any]:
+    """Every value logged for ``key`` in the run (``Metric`` entities); [] if none were.
+
+    mlflow 1.x file stores raise for a metric that was never logged; the other stores
+    and versions return an empty history.
+    """
+    try:
+        return list(client.get_metric_history(run_id, key))
+    except MlflowException as error:
+        if error.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return []
+        raise
+
+
+def models_env_options() -> List[str]:
+    """Options of ``mlflow models serve|predict`` that use the current environment as is.
+
+    ``--env-manager local`` exists from 1.25; before, ``--no-conda`` did the same. Either
+    way nothing is downloaded or built, so a model serves offline.
+    """
+    if MLFLOW_VERSION >= (1, 25, 0):
+        return ["--env-manager", "local"]
+    return ["--no-conda"]
+
+
+def scoring_request(frame: Any) -> Tuple[str, str]:
+    """``(content type, body)`` asking a served model to predict on a pandas DataFrame.
+
+    mlflow 2.x wants ``{"dataframe_split": ...}`` as plain JSON; 1.x wants the split
+    orient itself, announced by the content type. Also the input file format of
+    ``mlflow models predict --content-type json``.
+    """
+    import json
+
+    if MLFLOW_VERSION >= (2, 0, 0):
+        body = json.dumps({"dataframe_split": json.loads(frame.to_json(orient="split"))})
+        return "application/json", body
+    return "application/json; format=pandas-split", frame.to_json(orient="split")
+
+
+def scoring_predictions(payload: Any) -> Any:
+    """The predictions in a decoded scoring answer (2.x wraps them in ``{"predictions": ...}``)."""
+    if isinstance(payload, dict) and "predictions" in payload:
+        return payload["predictions"]
+    return payload
+
+
+def max_param_length() -> int:
+    """The longest parameter value the installed mlflow accepts (250, 500, then 6000)."""
+    from mlflow.utils import validation
+
+    return int(getattr(validation, "MAX_PARAM_VAL_LENGTH", 250))
+
+
+def max_tag_length() -> int:
+    """The longest tag value the installed mlflow keeps (5000; 2.x cuts longer ones)."""
+    from mlflow.utils import validation
+
+    return int(getattr(validation, "MAX_TAG_VAL_LENGTH", 5000))

@@ -1,0 +1,92 @@
+"""The pipeline hook: one MLflow run per kedro run, tagged with how it was run."""
+
+import logging
+from typing import Any, Dict, Optional
+
+from kedro.framework.hooks import hook_impl
+
+from .calls import CLAIMS
+from .run_state import STATE, TrackedRun
+from .run_tags import run_tags
+
+logger = logging.getLogger(__name__)
+
+
+class MlflowPipelineHook:
+    """Starts (or joins) the MLflow run when a pipeline starts, ends it when it ends.
+
+    A run already active when the pipeline starts (a notebook's, an orchestrator's,
+    `mlflow run`'s) is used as it is and left running afterwards.
+    """
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: Dict[str, Any], pipeline: Any, catalog: Any) -> None:
+        if not CLAIMS.claim("before_pipeline_run", run_params):
+            return
+        import kedro
+        import mlflow
+        from mlflow.entities import RunTag
+        from mlflow.tracking import MlflowClient
+
+        from kedro_mlflow.config.kedro_compat import context_for_run
+        from kedro_mlflow.framework.context import get_mlflow_config
+
+        STATE.clear()
+        config = get_mlflow_config(context_for_run(run_params))
+        pipeline_name = run_params.get("pipeline_name") or "__default__"
+        if pipeline_name in config.disable_tracking.pipelines:
+            STATE.disabled = True
+            logger.info(
+                "mlflow.yml disables tracking for pipeline %r: nothing is logged.", pipeline_name
+            )
+            return
+        config.setup()
+        run = mlflow.active_run()
+        owned = run is None or (config.run.id is not None and config.run.id != run.info.run_id)
+        if owned:
+            run = _start_run(
+                mlflow, config.run.id, config.run.name or pipeline_name, config.run.nested
+            )
+        STATE.current = TrackedRun(config=config, run_id=run.info.run_id, owned=owned)
+        tags = run_tags(run_params, kedro.__version__)
+        MlflowClient(config.mlflow_tracking_uri).log_batch(
+            run.info.run_id, tags=[RunTag(key, value) for key, value in tags.items()]
+        )
+        logger.info(
+            "kedro run %s is tracked in MLflow run %s", run_params.get("run_id"), run.info.run_id
+        )
+
+    @hook_impl
+    def after_pipeline_run(self, run_params: Dict[str, Any], pipeline: Any, catalog: Any) -> None:
+        if CLAIMS.claim("after_pipeline_run", run_params):
+            _finish("FINISHED")
+
+    @hook_impl
+    def on_pipeline_error(
+        self, error: Exception, run_params: Dict[str, Any], pipeline: Any, catalog: Any
+    ) -> None:
+        if CLAIMS.claim("on_pipeline_error", run_params):
+            _finish("FAILED")
+
+
+def _start_run(mlflow: Any, run_id: Optional[str], name: str, nested: bool) -> Any:
+    if run_id is not None:  # continue that run: its name stays
+        return mlflow.start_run(run_id=run_id, nested=nested)
+    return mlflow.start_run(run_name=name, nested=nested)
+
+
+def _finish(status: str) -> None:
+    """End the run the hooks started; leave a run that was active before alone."""
+    import mlflow
+
+    tracked = STATE.current
+    STATE.clear()
+    if tracked is None or not tracked.owned:
+        return
+    active = mlflow.active_run()
+    if active is not None and active.info.run_id == tracked.run_id:
+        mlflow.end_run(status=status)
+    else:
+        from mlflow.tracking import MlflowClient
+
+        MlflowClient(tracked.config.mlflow_tracking_uri).set_terminated(tracked.run_id, status)

@@ -1,0 +1,33 @@
+"""What the hooks know of the kedro run in progress (one at a time per process)."""
+
+from typing import TYPE_CHECKING, Dict, Optional
+
+import attrs
+
+if TYPE_CHECKING:
+    from kedro_mlflow.config import KedroMlflowConfig
+
+
+@attrs.define
+class TrackedRun:
+    """The MLflow run a kedro run logs to, and what was logged to it already."""
+
+    config: "KedroMlflowConfig"
+    run_id: str
+    owned: bool  # started by the hooks, so ended by them
+    logged_params: Dict[str, str] = attrs.field(factory=dict)
+
+
+@attrs.define
+class RunState:
+    """None between runs; `disabled` for pipelines listed in disable_tracking."""
+
+    current: Optional[TrackedRun] = None
+    disabled: bool = False
+
+    def clear(self) -> None:
+        self.current = None
+        self.disabled = False
+
+
+STATE = RunState()

@@ -1,0 +1,280 @@
+"""`kedro run` on a real project: the MLflow run it makes, read back from the store."""
+
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import List
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from kedro_mlflow.config.kedro_compat import is_kedro_016, plugin_hooks_auto_registered
+from kedro_mlflow.config.mlflow_compat import max_param_length, max_tag_length
+
+PACKAGE = "km_demo"  # the package of the `kedro_project` fixture (packages/conftest.py)
+KEDRO = str(Path(sys.executable).with_name("kedro"))
+
+PIPELINES = """
+from pathlib import Path
+from kedro.pipeline import Pipeline, node
+
+
+def train(alpha, model_options, parameters):
+    Path("node_ran.txt").write_text("train")
+    return alpha
+
+
+def explode(trained):
+    raise ValueError("the node failed on purpose")
+
+
+def pipelines():
+    train_node = node(
+        train, ["params:alpha", "params:model_options", "parameters"], "trained", name="train"
+    )
+    training = Pipeline([train_node])
+    failing = Pipeline([train_node, node(explode, "trained", "never", name="explode")])
+    return {"__default__": training, "training": training, "failing": failing, "quiet": training}
+"""
+
+PARAMETERS = """
+alpha: 0.5
+model_options:
+  lr: 0.1
+  layers:
+    n: 2
+"""
+
+
+@pytest.fixture
+def project(kedro_project: Path, pipelines_installer) -> Path:
+    pipelines_installer(kedro_project, PIPELINES)
+    if not plugin_hooks_auto_registered():  # kedro 0.16.0-0.16.3: users list them
+        _declare_hooks_by_hand(kedro_project)
+    (kedro_project / "conf/base/parameters.yml").write_text(PARAMETERS)
+    return kedro_project
+
+
+def mlflow_yml(project: Path, text: str) -> None:
+    (project / "conf/local/mlflow.yml").write_text(textwrap.dedent(text))
+
+
+def kedro_run(project: Path, args: List[str]) -> "subprocess.CompletedProcess[str]":
+    return subprocess.run(
+        [KEDRO, "run", *args], cwd=project, capture_output=True, text=True, env=dict(os.environ)
+    )
+
+
+def runs(project: Path, experiment: str = PACKAGE) -> list:
+    client = MlflowClient((project / "mlruns").resolve().as_uri())
+    found = client.get_experiment_by_name(experiment)
+    return [] if found is None else client.search_runs([found.experiment_id])
+
+
+def test_kedro_run_is_one_finished_mlflow_run_with_params_and_tags(project: Path):
+    result = kedro_run(project, ["--pipeline", "training", "--params", "alpha:0.7"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    (run,) = runs(project)
+    assert run.info.status == "FINISHED"
+    assert run.data.params["alpha"] == "0.7"
+    assert run.data.params["model_options"] == str({"lr": 0.1, "layers": {"n": 2}})
+    assert "parameters" in run.data.params
+    tags = run.data.tags
+    assert tags["mlflow.runName"] == "training"
+    assert tags["kedro_pipeline_name"] == "training"
+    assert tags["kedro_env"] == "local"
+    assert tags["kedro_command"] == "kedro run --pipeline training --params alpha:0.7"
+    assert tags["kedro_project_path"] == str(project.resolve())
+    assert tags["kedro_version"]
+
+
+def test_default_pipeline_names_the_run(project: Path):
+    assert kedro_run(project, []).returncode == 0
+    (run,) = runs(project)
+    assert run.data.tags["mlflow.runName"] == "__default__"
+
+
+def test_dict_parameters_are_flattened_when_asked(project: Path):
+    mlflow_yml(
+        project,
+        """
+        hooks:
+          node:
+            flatten_dict_params: true
+            recursive: false
+            sep: "__"
+    """,
+    )
+    assert kedro_run(project, []).returncode == 0
+    (run,) = runs(project)
+    assert run.data.params["model_options__lr"] == "0.1"
+    assert run.data.params["model_options__layers"] == str({"n": 2})
+    assert run.data.params["parameters__alpha"] == "0.5"
+
+
+@pytest.mark.parametrize("strategy", ["tag", "truncate"])
+def test_long_parameters_follow_the_strategy(project: Path, strategy: str):
+    limit = max_param_length()
+    long_value = "x" * (limit + 10)
+    (project / "conf/base/parameters.yml").write_text(PARAMETERS.replace("0.5", long_value))
+    mlflow_yml(project, f"hooks:\n  node:\n    long_parameters_strategy: {strategy}\n")
+    result = kedro_run(project, [])
+    assert result.returncode == 0, result.stdout + result.stderr
+    (run,) = runs(project)
+    if strategy == "tag":  # a tag holds more than a param, up to mlflow's own tag limit
+        assert run.data.tags["alpha"] == long_value[: max_tag_length()]
+        assert "alpha" not in run.data.params
+    else:
+        assert run.data.params["alpha"] == long_value[:limit]
+
+
+def test_failing_node_leaves_a_failed_run_with_the_params_that_ran(project: Path):
+    result = kedro_run(project, ["--pipeline", "failing"])
+    assert result.returncode != 0
+    (run,) = runs(project)
+    assert run.info.status == "FAILED"
+    assert run.data.params["alpha"] == "0.5"
+
+
+def test_disabled_pipeline_logs_nothing(project: Path):
+    mlflow_yml(project, "disable_tracking:\n  pipelines:\n    - quiet\n")
+    result = kedro_run(project, ["--pipeline", "quiet"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (project / "node_ran.txt").exists()
+    assert runs(project) == []
+
+
+def test_unreachable_server_fails_before_any_node_runs(project: Path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mlflow_yml(project, f"mlflow_tracking_uri: http://127.0.0.1:{port}\n")
+    result = kedro_run(project, [])
+    assert result.returncode != 0
+    assert f"the tracking server http://127.0.0.1:{port} does not answer" in (
+        result.stdout + result.stderr
+    )
+    assert not (project / "node_ran.txt").exists()
+
+
+def _declare_hooks_by_hand(project: Path) -> None:
+    """Add the documented hook objects to the project, the way its kedro version allows."""
+    hooks = (
+        "kedro_mlflow.framework.hooks.mlflow_pipeline_hook",
+        "kedro_mlflow.framework.hooks.mlflow_node_hook",
+    )
+    settings = project / "src" / PACKAGE / "settings.py"
+    kedro_yml = project / ".kedro.yml"
+    if settings.exists():  # kedro 0.17
+        text = settings.read_text()
+        text += (
+            "\nfrom kedro_mlflow.framework.hooks import mlflow_node_hook, mlflow_pipeline_hook\n"
+            "HOOKS = (*HOOKS, mlflow_pipeline_hook, mlflow_node_hook)\n"
+        )
+        settings.write_text(text)
+    elif "hooks:" in kedro_yml.read_text():  # kedro 0.16.5+
+        lines = "".join(f"  - {hook}\n" for hook in hooks)
+        kedro_yml.write_text(kedro_yml.read_text().replace("hooks:\n", "hooks:\n" + lines))
+    else:  # kedro 0.16.0-0.16.4: the ProjectContext lists them
+        run = project / "src" / PACKAGE / "run.py"
+        text = run.read_text().replace(
+            f'    package_name = "{PACKAGE}"\n',
+            f'    package_name = "{PACKAGE}"\n'
+            "    from kedro_mlflow.framework.hooks import mlflow_node_hook, mlflow_pipeline_hook\n"
+            "    hooks = (mlflow_pipeline_hook, mlflow_node_hook)\n",
+        )
+        run.write_text(text)
+
+
+def test_hooks_declared_by_hand_log_once(project: Path):
+    if plugin_hooks_auto_registered():
+        _declare_hooks_by_hand(project)  # on top of the entry points' registration
+    result = kedro_run(project, ["--params", "alpha:0.9"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    (run,) = runs(project)
+    assert run.info.status == "FINISHED"
+    assert run.data.params["alpha"] == "0.9"
+
+
+@pytest.mark.skipif(not plugin_hooks_auto_registered(), reason="kedro < 0.16.4")
+def test_entry_points_register_the_hooks_on_their_own(project: Path):
+    assert kedro_run(project, []).returncode == 0
+    assert len(runs(project)) == 1
+
+
+SCRIPT_016 = """
+from kedro.framework.context import load_context
+def run(pipeline):
+    load_context(".").run(pipeline_name=pipeline)
+"""
+SCRIPT_017 = f"""
+from pathlib import Path
+from kedro.framework.session import KedroSession
+from kedro_mlflow.config.kedro_compat import load_project_context
+load_project_context(".")
+def run(pipeline):
+    with KedroSession.create("{PACKAGE}", Path(".").resolve()) as session:
+        session.run(pipeline_name=pipeline)
+"""
+
+
+def _python(project: Path, body: str) -> "subprocess.CompletedProcess[str]":
+    code = (SCRIPT_016 if is_kedro_016() else SCRIPT_017) + textwrap.dedent(body)
+    return subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True)
+
+
+def test_an_active_run_is_used_and_left_running(project: Path):
+    result = _python(
+        project,
+        """
+        import mlflow
+        mlflow.set_tracking_uri("mlruns")
+        with mlflow.start_run(run_name="outer") as outer:
+            run("training")
+            assert mlflow.active_run().info.run_id == outer.info.run_id
+        print("OUTER", outer.info.run_id)
+    """,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    outer = result.stdout.split("OUTER ")[1].split()[0]
+    client = MlflowClient((project / "mlruns").resolve().as_uri())
+    run = client.get_run(outer)
+    assert run.data.params["alpha"] == "0.5"
+    assert run.data.tags["kedro_pipeline_name"] == "training"
+
+
+def test_after_a_failure_the_next_run_in_the_process_starts_clean(project: Path):
+    result = _python(
+        project,
+        """
+        import mlflow
+        try:
+            run("failing")
+        except ValueError:
+            pass
+        assert mlflow.active_run() is None, "a run was left active"
+        run("training")
+        print("DONE")
+    """,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "DONE" in result.stdout
+    statuses = sorted(run.info.status for run in runs(project))
+    assert statuses == ["FAILED", "FINISHED"]
+
+
+def test_git_commit_of_the_project_is_tagged(project: Path):
+    git = ["git", "-c", "user.name=km", "-c", "user.email=km@example.invalid"]
+    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "project"], cwd=project, check=True)
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert kedro_run(project, []).returncode == 0
+    (run,) = runs(project)
+    assert run.data.tags["git_sha"] == sha
+    assert run.data.tags["mlflow.source.git.commit"] == sha
