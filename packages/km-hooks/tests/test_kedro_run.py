@@ -278,3 +278,11 @@ def test_git_commit_of_the_project_is_tagged(project: Path):
     (run,) = runs(project)
     assert run.data.tags["git_sha"] == sha
     assert run.data.tags["mlflow.source.git.commit"] == sha
+
+
+def test_parallel_runner_logs_the_params_of_nodes_run_in_workers(project: Path):
+    result = kedro_run(project, ["--parallel", "--params", "alpha:0.3"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    (run,) = runs(project)
+    assert run.info.status == "FINISHED"
+    assert run.data.params["alpha"] == "0.3"
