@@ -11,7 +11,7 @@ from typing import List
 import pytest
 from mlflow.tracking import MlflowClient
 
-from kedro_mlflow.config.kedro_compat import is_kedro_016, plugin_hooks_auto_registered
+from kedro_mlflow.config.kedro_compat import plugin_hooks_auto_registered
 from kedro_mlflow.config.mlflow_compat import max_param_length, max_tag_length
 
 PACKAGE = "km_demo"  # the package of the `kedro_project` fixture (packages/conftest.py)
@@ -205,24 +205,13 @@ def test_entry_points_register_the_hooks_on_their_own(project: Path):
     assert len(runs(project)) == 1
 
 
-SCRIPT_016 = """
-from kedro.framework.context import load_context
-def run(pipeline):
-    load_context(".").run(pipeline_name=pipeline)
-"""
-SCRIPT_017 = f"""
-from pathlib import Path
-from kedro.framework.session import KedroSession
-from kedro_mlflow.config.kedro_compat import load_project_context
-load_project_context(".")
-def run(pipeline):
-    with KedroSession.create("{PACKAGE}", Path(".").resolve()) as session:
-        session.run(pipeline_name=pipeline)
-"""
-
-
 def _python(project: Path, body: str) -> "subprocess.CompletedProcess[str]":
-    code = (SCRIPT_016 if is_kedro_016() else SCRIPT_017) + textwrap.dedent(body)
+    """Run ``body`` in a new Python process in the project; ``run(name)`` runs a pipeline."""
+    code = (
+        "from kedro_mlflow.config.kedro_compat import run_project\n"
+        "def run(pipeline):\n"
+        "    run_project('.', pipeline_name=pipeline)\n"
+    ) + textwrap.dedent(body)
     return subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True)
 
 

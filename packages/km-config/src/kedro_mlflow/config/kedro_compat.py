@@ -27,6 +27,7 @@ __all__ = [
     "is_kedro_016",
     "load_project_context",
     "plugin_hooks_auto_registered",
+    "run_project",
 ]
 
 
@@ -189,3 +190,28 @@ def context_for_run(run_params: Dict[str, Any]) -> Any:
         env=run_params.get("env"),
         extra_params=run_params.get("extra_params"),
     )
+
+
+def run_project(
+    project_path: Union[str, Path],
+    pipeline_name: Optional[str] = None,
+    env: Optional[str] = None,
+    extra_params: Optional[Dict[str, Any]] = None,
+    runner: Any = None,
+) -> Dict[str, Any]:
+    """Run a registered pipeline of a project in this process, as `kedro run` does."""
+    project_path = Path(project_path).expanduser().resolve()
+    options: Dict[str, Any] = {"pipeline_name": pipeline_name}
+    if runner is not None:
+        options["runner"] = runner
+    if is_kedro_016():
+        return load_project_context(project_path, env, extra_params).run(**options)
+
+    from kedro.framework.session import KedroSession
+
+    package_name = _bootstrap_project(project_path)
+    env = env or os.environ.get("KEDRO_ENV") or None
+    with KedroSession.create(
+        package_name, project_path, env=env, extra_params=extra_params
+    ) as session:
+        return session.run(**options)

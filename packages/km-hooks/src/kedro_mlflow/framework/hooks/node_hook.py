@@ -10,10 +10,12 @@ from .run_state import STATE
 
 
 class MlflowNodeHook:
-    """Logs the `params:` and `parameters` inputs of each node, in one request per node.
+    """Logs the `params:` and `parameters` inputs of each node.
 
-    Parameters go to the run as the node starts, so a failing pipeline keeps those of
-    every node that ran. A parameter already logged with the same value is not sent again.
+    They are queued as the node starts and sent in the background, several nodes per
+    request; the pipeline hook flushes them before the run ends, so a failing pipeline
+    keeps those of every node that ran. A parameter already logged with the same value
+    is not sent again.
     """
 
     @hook_impl
@@ -29,12 +31,5 @@ class MlflowNodeHook:
         params = {k: v for k, v in params.items() if tracked.logged_params.get(k) != v}
         if not params and not tags:
             return
-        from mlflow.entities import Param, RunTag
-        from mlflow.tracking import MlflowClient
-
-        MlflowClient(tracked.config.mlflow_tracking_uri).log_batch(
-            tracked.run_id,
-            params=[Param(key, value) for key, value in params.items()],
-            tags=[RunTag(key, value) for key, value in tags.items()],
-        )
+        tracked.sender.send(params, tags)
         tracked.logged_params.update(params)

@@ -6,6 +6,7 @@ from typing import Any, Dict, Optional
 from kedro.framework.hooks import hook_impl
 
 from .calls import CLAIMS
+from .params_sender import ParamsSender
 from .run_state import STATE, TrackedRun
 from .run_tags import run_tags
 
@@ -47,7 +48,10 @@ class MlflowPipelineHook:
             run = _start_run(
                 mlflow, config.run.id, config.run.name or pipeline_name, config.run.nested
             )
-        STATE.current = TrackedRun(config=config, run_id=run.info.run_id, owned=owned)
+        sender = ParamsSender(config.mlflow_tracking_uri, run.info.run_id)
+        STATE.current = TrackedRun(
+            config=config, run_id=run.info.run_id, owned=owned, sender=sender
+        )
         tags = run_tags(run_params, kedro.__version__)
         MlflowClient(config.mlflow_tracking_uri).log_batch(
             run.info.run_id, tags=[RunTag(key, value) for key, value in tags.items()]
@@ -58,14 +62,24 @@ class MlflowPipelineHook:
 
     @hook_impl
     def after_pipeline_run(self, run_params: Dict[str, Any], pipeline: Any, catalog: Any) -> None:
-        if CLAIMS.claim("after_pipeline_run", run_params):
-            _finish("FINISHED")
+        if not CLAIMS.claim("after_pipeline_run", run_params):
+            return
+        try:
+            _flush()
+        except Exception:
+            _finish("FAILED")
+            raise
+        _finish("FINISHED")
 
     @hook_impl
     def on_pipeline_error(
         self, error: Exception, run_params: Dict[str, Any], pipeline: Any, catalog: Any
     ) -> None:
-        if CLAIMS.claim("on_pipeline_error", run_params):
+        if not CLAIMS.claim("on_pipeline_error", run_params):
+            return
+        try:
+            _flush()
+        finally:
             _finish("FAILED")
 
 
@@ -73,6 +87,12 @@ def _start_run(mlflow: Any, run_id: Optional[str], name: str, nested: bool) -> A
     if run_id is not None:  # continue that run: its name stays
         return mlflow.start_run(run_id=run_id, nested=nested)
     return mlflow.start_run(run_name=name, nested=nested)
+
+
+def _flush() -> None:
+    """Every parameter queued by the node hook, sent before the run ends."""
+    if STATE.current is not None:
+        STATE.current.sender.flush()
 
 
 def _finish(status: str) -> None:

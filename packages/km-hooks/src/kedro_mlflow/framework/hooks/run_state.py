@@ -7,6 +7,8 @@ import attrs
 if TYPE_CHECKING:
     from kedro_mlflow.config import KedroMlflowConfig
 
+    from .params_sender import ParamsSender
+
 
 @attrs.define
 class TrackedRun:
@@ -15,6 +17,7 @@ class TrackedRun:
     config: "KedroMlflowConfig"
     run_id: str
     owned: bool  # started by the hooks, so ended by them
+    sender: "ParamsSender"
     logged_params: Dict[str, str] = attrs.field(factory=dict)
 
 

@@ -1,0 +1,82 @@
+"""Parameters sent to MLflow off the nodes' critical path, and flushed at the end.
+
+A node's parameters are queued as it starts; one thread sends what is queued, merged
+into as few `log_batch` requests as MLflow's limits allow. The pipeline hook flushes
+the queue before it ends the run, so the parameters of every node that ran are in the
+run, also when the pipeline fails. In a worker process of ParallelRunner the thread
+would not outlive the task, so there the parameters are sent right away.
+"""
+
+import os
+import queue
+import threading
+from typing import Any, Dict, List, Optional, Tuple
+
+# MLflow refuses larger batches (params and tags per `log_batch` request).
+_MAX_PER_BATCH = 100
+
+Batch = Tuple[Dict[str, str], Dict[str, str]]
+
+
+class ParamsSender:
+    """Sends (params, tags) batches to one run, from a background thread."""
+
+    def __init__(self, tracking_uri: str, run_id: str) -> None:
+        self._tracking_uri = tracking_uri
+        self._run_id = run_id
+        self._pid = os.getpid()
+        self._queue = queue.Queue()  # of Batch
+        self._error: Optional[BaseException] = None
+        self._thread = threading.Thread(target=self._work, name="kedro-mlflow-params", daemon=True)
+        self._thread.start()
+
+    def send(self, params: Dict[str, str], tags: Dict[str, str]) -> None:
+        """Queue a node's parameters (sent at once in a ParallelRunner worker)."""
+        if os.getpid() != self._pid:
+            self._log(params, tags)
+        else:
+            self._queue.put((params, tags))
+
+    def flush(self) -> None:
+        """Wait until everything queued is sent; raise what sending raised, if anything."""
+        self._queue.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _work(self) -> None:
+        while True:
+            pending = [self._queue.get()]
+            while True:
+                try:
+                    pending.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                params: Dict[str, str] = {}
+                tags: Dict[str, str] = {}
+                for node_params, node_tags in pending:
+                    params.update(node_params)
+                    tags.update(node_tags)
+                self._log(params, tags)
+            except BaseException as error:  # kept for flush(), which the hook calls
+                self._error = self._error or error
+            finally:
+                for _ in pending:
+                    self._queue.task_done()
+
+    def _log(self, params: Dict[str, str], tags: Dict[str, str]) -> None:
+        from mlflow.entities import Param, RunTag
+        from mlflow.tracking import MlflowClient
+
+        client = MlflowClient(self._tracking_uri)
+        param_items: List[Any] = [Param(k, v) for k, v in params.items()]
+        tag_items: List[Any] = [RunTag(k, v) for k, v in tags.items()]
+        while param_items or tag_items:
+            client.log_batch(
+                self._run_id,
+                params=param_items[:_MAX_PER_BATCH],
+                tags=tag_items[:_MAX_PER_BATCH],
+            )
+            param_items = param_items[_MAX_PER_BATCH:]
+            tag_items = tag_items[_MAX_PER_BATCH:]
