@@ -275,3 +275,77 @@ def test_parallel_runner_logs_the_params_of_nodes_run_in_workers(project: Path):
     (run,) = runs(project)
     assert run.info.status == "FINISHED"
     assert run.data.params["alpha"] == "0.3"
+
+
+PIPELINE_ML = """
+import pandas as pd
+from kedro.pipeline import Pipeline, node
+from kedro_mlflow.pipeline import pipeline_ml_factory
+
+
+def fit(instances):
+    return float(instances["x"].mean())
+
+
+def predict(instances, threshold):
+    return pd.DataFrame({"above": (instances["x"] > threshold).astype(int)})
+
+
+def pipelines():
+    training = Pipeline([node(fit, "instances", "threshold", name="fit")])
+    inference = Pipeline([node(predict, ["instances", "threshold"], "predictions", name="predict")])
+    bound = pipeline_ml_factory(training=training, inference=inference, input_name="instances")
+    return {"__default__": bound, "training": bound}
+"""
+
+CATALOG_ML = """
+instances:
+  type: pandas.CSVDataSet
+  filepath: data/01_raw/instances.csv
+threshold:
+  type: pickle.PickleDataSet
+  filepath: data/06_models/threshold.pkl
+"""
+
+
+@pytest.fixture
+def ml_project(kedro_project: Path, pipelines_installer) -> Path:
+    pipelines_installer(kedro_project, PIPELINE_ML)
+    if not plugin_hooks_auto_registered():
+        _declare_hooks_by_hand(kedro_project)
+    raw = kedro_project / "data" / "01_raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    (raw / "instances.csv").write_text("x\n1\n2\n3\n10\n")
+    (kedro_project / "conf/base/catalog.yml").write_text(CATALOG_ML)
+    return kedro_project
+
+
+def test_training_run_logs_the_inference_pipeline_as_a_model(ml_project: Path):
+    result = kedro_run(ml_project, ["--pipeline", "training"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    (run,) = runs(ml_project)
+    assert run.info.status == "FINISHED"
+    code = (
+        "import sys, mlflow.pyfunc, pandas as pd\n"
+        "mlflow.set_tracking_uri(sys.argv[1])\n"
+        "model = mlflow.pyfunc.load_model(f'runs:/{sys.argv[2]}/model')\n"
+        "print(model.predict(pd.DataFrame({'x': [0, 100]}))['above'].tolist())\n"
+    )
+    # the nodes are the project's functions: its package must be importable, as when served
+    predicted = subprocess.run(
+        [sys.executable, "-c", code, (ml_project / "mlruns").as_uri(), run.info.run_id],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ml_project / "src")},
+    )
+    assert predicted.returncode == 0, predicted.stderr
+    assert predicted.stdout.strip().splitlines()[-1] == "[0, 1]"
+
+
+def test_an_artifact_kept_in_memory_fails_before_training(ml_project: Path):
+    (ml_project / "conf/base/catalog.yml").write_text(CATALOG_ML.split("threshold:")[0])
+    result = kedro_run(ml_project, ["--pipeline", "training"])
+    assert result.returncode != 0
+    assert "threshold" in result.stdout + result.stderr
+    assert not (ml_project / "data" / "06_models" / "threshold.pkl").exists()
+    assert runs(ml_project) == []

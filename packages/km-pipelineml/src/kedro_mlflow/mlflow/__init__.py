@@ -1,1 +1,12 @@
-"""Part of km-pipelineml: KedroPipelineModel (not released yet)."""
+"""km-pipelineml: a kedro inference pipeline as an MLflow pyfunc model.
+
+``KedroPipelineModel`` wraps a PipelineML's inference pipeline; ``log_pipeline_ml``
+logs it with its artifacts, conda environment and signature (what the end-of-run hook
+calls); ``default_conda_env`` is the environment used when none is given.
+"""
+
+from .conda_env import default_conda_env
+from .logging_model import log_pipeline_ml
+from .pipeline_model import KedroPipelineModel
+
+__all__ = ["KedroPipelineModel", "default_conda_env", "log_pipeline_ml"]

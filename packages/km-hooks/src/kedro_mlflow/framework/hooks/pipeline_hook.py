@@ -41,6 +41,9 @@ class MlflowPipelineHook:
                 "mlflow.yml disables tracking for pipeline %r: nothing is logged.", pipeline_name
             )
             return
+        training = _as_pipeline_ml(pipeline)
+        if training is not None:  # an in-memory artifact fails now, not after training
+            training.check_artifacts_persisted(catalog)
         config.setup()
         run = mlflow.active_run()
         owned = run is None or (config.run.id is not None and config.run.id != run.info.run_id)
@@ -66,6 +69,7 @@ class MlflowPipelineHook:
             return
         try:
             _flush()
+            _log_inference_model(pipeline, catalog)
         except Exception:
             _finish("FAILED")
             raise
@@ -87,6 +91,24 @@ def _start_run(mlflow: Any, run_id: Optional[str], name: str, nested: bool) -> A
     if run_id is not None:  # continue that run: its name stays
         return mlflow.start_run(run_id=run_id, nested=nested)
     return mlflow.start_run(run_name=name, nested=nested)
+
+
+def _as_pipeline_ml(pipeline: Any) -> Any:
+    """The pipeline if it is a training PipelineML, else None."""
+    from kedro_mlflow.pipeline import PipelineML
+
+    return pipeline if isinstance(pipeline, PipelineML) else None
+
+
+def _log_inference_model(pipeline: Any, catalog: Any) -> None:
+    """A training PipelineML's run ends with its inference pipeline logged as a model."""
+    training = _as_pipeline_ml(pipeline)
+    if training is None or STATE.current is None:
+        return
+    from kedro_mlflow.mlflow import log_pipeline_ml
+
+    uri = log_pipeline_ml(training, catalog, STATE.current.run_id)
+    logger.info("The inference pipeline is logged as the MLflow model %s", uri)
 
 
 def _flush() -> None:

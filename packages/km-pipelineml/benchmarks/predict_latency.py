@@ -1,0 +1,147 @@
+"""Median latency of a logged PipelineML model's predict, against the fitted objects alone.
+
+    python packages/km-pipelineml/benchmarks/predict_latency.py [--repeats 500]
+
+Trains the iris-like test project (StandardScaler + LogisticRegression on sklearn's
+bundled iris data, no network), logs inference pipelines to a temporary file
+store, loads them back with ``mlflow.pyfunc.load_model`` and times, on 1 and 1,000
+rows,
+
+two inference pipelines: "lean" (two nodes doing exactly what direct does) and
+"project" (the test project's nodes, which also build DataFrames). Columns:
+
+- direct: ``classifier.predict(scaler.transform(df))`` on the fitted objects;
+- python_model: ``KedroPipelineModel.predict``, the nodes run by km-pipelineml;
+- pyfunc: the loaded model's ``predict``, which adds mlflow's schema check.
+
+It prints figures and checks the predictions are identical; it never fails on a figure.
+"""
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, List
+
+import mlflow
+import mlflow.pyfunc
+import numpy as np
+import pandas as pd
+
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+
+
+def median_ms(calls: List[Callable[[], object]], repeats: int) -> List[float]:
+    """Median milliseconds per call; the calls take turns, so load changes hit all alike."""
+    for _ in range(min(50, repeats)):  # warm-up: caches, lazy imports
+        for call in calls:
+            call()
+    timings: List[List[float]] = [[] for _ in calls]
+    for _ in range(repeats):
+        for call, times in zip(calls, timings):
+            start = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - start)
+    return [statistics.median(times) * 1000 for times in timings]
+
+
+def transform(instances: pd.DataFrame, scaler):
+    """Lean inference node: the scaler on the feature columns, nothing else."""
+    return scaler.transform(instances[FEATURES])
+
+
+def classify(scaled, classifier):
+    """Lean inference node: the classifier's labels, nothing else."""
+    return classifier.predict(scaled)
+
+
+FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+
+
+def lean_pipeline_ml(project_pipelines):
+    """The test project's training, bound to an inference pipeline doing what `direct` does."""
+    from kedro.pipeline import Pipeline, node
+
+    from kedro_mlflow.pipeline import pipeline_ml_factory
+
+    inference = Pipeline(
+        [
+            node(transform, ["instances", "scaler"], "scaled_instances", name="transform"),
+            node(classify, ["scaled_instances", "classifier"], "labels_out", name="classify"),
+        ]
+    )
+    training = project_pipelines["training"].training
+    return pipeline_ml_factory(training, inference, input_name="instances")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=500)
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(FIXTURES))
+    import iris_demo.nodes
+    import iris_demo.pipeline
+    from kedro.extras.datasets.pickle import PickleDataSet
+    from kedro.io import DataCatalog, MemoryDataSet
+    from kedro.runner import SequentialRunner
+
+    from kedro_mlflow.mlflow import log_pipeline_ml
+
+    instances, labels = iris_demo.nodes.iris_frames()
+    project = iris_demo.pipeline.create_pipelines()
+    scenarios = {
+        "lean": lean_pipeline_ml(project),  # same work as `direct`
+        "project": project["training"],  # the test project's DataFrame-in/out nodes
+    }
+    models = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        catalog = DataCatalog(
+            {
+                "instances": MemoryDataSet(instances),
+                "labels": MemoryDataSet(labels),
+                "scaler": PickleDataSet(filepath=f"{tmp}/data/scaler.pkl"),
+                "classifier": PickleDataSet(filepath=f"{tmp}/data/classifier.pkl"),
+            }
+        )
+        SequentialRunner().run(project["training"], catalog)
+        mlflow.set_tracking_uri(Path(tmp, "mlruns").as_uri())
+        for name, pipeline_ml in scenarios.items():
+            with mlflow.start_run():
+                uri = log_pipeline_ml(pipeline_ml, catalog, input_data=instances)
+            models[name] = mlflow.pyfunc.load_model(uri)
+        scaler, classifier = catalog.load("scaler"), catalog.load("classifier")
+
+    print(f"mlflow {mlflow.__version__}, median of {args.repeats} calls, milliseconds")
+    print("direct = classifier.predict(scaler.transform(df)); python_model = the loaded")
+    print("KedroPipelineModel.predict; pyfunc = mlflow's predict (adds the schema check)")
+    header = f"{'pipeline':>8} {'rows':>5} {'direct':>7} {'python_model':>13} {'pyfunc':>14}"
+    print(header)
+    for name, model in models.items():
+        python_model = model._model_impl.python_model  # the loaded KedroPipelineModel
+        for rows in (1, 1000):
+            frame = pd.concat([instances] * 7, ignore_index=True).head(rows)
+
+            def direct(frame=frame):
+                return classifier.predict(scaler.transform(frame[FEATURES]))
+
+            def ours(frame=frame, python_model=python_model):
+                return python_model.predict(None, frame)
+
+            def pyfunc(frame=frame, model=model):
+                return model.predict(frame)
+
+            expected = direct()
+            same = all((np.asarray(call()).ravel() == expected).all() for call in (ours, pyfunc))
+            ms = median_ms([direct, ours, pyfunc], args.repeats)
+            print(
+                f"{name:>8} {rows:>5} {ms[0]:>7.3f} {ms[1]:>7.3f} ({ms[1] / ms[0]:.2f}x)"
+                f" {ms[2]:>7.3f} ({ms[2] / ms[0]:.2f}x)"
+                f"  identical predictions: {'yes' if same else 'NO'}"
+            )
+
+
+if __name__ == "__main__":
+    main()

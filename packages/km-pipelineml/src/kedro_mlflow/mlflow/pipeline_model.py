@@ -1,0 +1,115 @@
+"""KedroPipelineModel: an inference pipeline as an MLflow pyfunc ``PythonModel``."""
+
+import copy
+from pathlib import PurePosixPath
+from typing import Any, Dict, List, Optional
+
+from kedro.io import DataCatalog, MemoryDataSet
+from kedro.pipeline import Pipeline
+
+from kedro_mlflow.pipeline.copy_modes import CopyMode, check_copy_mode, copied, mode_for
+from kedro_mlflow.pipeline.errors import PipelineMLError
+from kedro_mlflow.pipeline.pipeline_ml import PipelineML
+from mlflow.pyfunc import PythonModel
+
+
+class KedroPipelineModel(PythonModel):
+    """Runs a PipelineML's inference pipeline on the DataFrame given to ``predict``.
+
+    Args:
+        pipeline_ml: The PipelineML whose inference pipeline becomes the model.
+        catalog: The project's catalog: it says how to read each artifact back.
+        copy_mode: How values pass between nodes: "assign", "copy" or "deepcopy",
+            for all datasets or as a dict per dataset. None: copy pandas/numpy
+            objects, deep-copy anything else (kedro's MemoryDataSet default).
+        runner: A kedro runner to run the pipeline with at each ``predict`` (hooks
+            and all). None: the nodes are called in order directly, which gives the
+            same results with far less overhead per request.
+    """
+
+    def __init__(
+        self,
+        pipeline_ml: PipelineML,
+        catalog: DataCatalog,
+        copy_mode: CopyMode = None,
+        runner: Optional[Any] = None,
+    ) -> None:
+        if not isinstance(pipeline_ml, PipelineML):
+            raise PipelineMLError(
+                "KedroPipelineModel needs a PipelineML (from pipeline_ml_factory), "
+                f"got {type(pipeline_ml).__name__}."
+            )
+        check_copy_mode(copy_mode, pipeline_ml.inference.data_sets())
+        self.pipeline = Pipeline(pipeline_ml.inference.nodes)
+        self.input_name = pipeline_ml.input_name
+        self.output_name = pipeline_ml.output_name
+        self.copy_mode = copy_mode
+        self.runner = runner
+        # Only these entries travel with the model: they know the artifacts' formats.
+        # The catalog's other entries may hold credentials and are left behind.
+        pipeline_ml.check_artifacts_persisted(catalog)
+        self.artifact_datasets = {
+            name: copy.deepcopy(catalog._data_sets[name]) for name in pipeline_ml.artifact_names
+        }
+        self._loaded: Optional[Dict[str, Any]] = None
+
+    def __getstate__(self) -> Dict[str, Any]:
+        # Loaded artifacts are rebuilt from the model's files by load_context.
+        state = self.__dict__.copy()
+        state["_loaded"] = None
+        return state
+
+    def load_context(self, context: Any) -> None:
+        """Read every artifact once: ``predict`` reuses them instead of reading files."""
+        self._loaded = {
+            name: _dataset_at(dataset, context.artifacts[name]).load()
+            for name, dataset in self.artifact_datasets.items()
+        }
+
+    def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:
+        """The inference pipeline's output for ``model_input`` (mlflow 2.x may pass params)."""
+        if self._loaded is None:
+            self.load_context(context)
+        if self.runner is not None:
+            return self._run_with_runner(model_input)
+        values = dict(self._loaded or {})
+        values[self.input_name] = model_input
+        for node in self.pipeline.nodes:  # already in topological order
+            inputs = {
+                name: copied(values[name], mode_for(self.copy_mode, name)) for name in node.inputs
+            }
+            values.update(node.run(inputs))
+        return values[self.output_name]
+
+    def _run_with_runner(self, model_input: Any) -> Any:
+        # The feeds are copied here, once, with the same rules as the direct path
+        # (kedro's "copy" calls .copy(), which an estimator's boolean flag shadows).
+        feeds = {**(self._loaded or {}), self.input_name: model_input}
+        catalog = DataCatalog(
+            {
+                n: MemoryDataSet(copied(data, mode_for(self.copy_mode, n)), copy_mode="assign")
+                for n, data in feeds.items()
+            }
+        )
+        for name in self.pipeline.data_sets() - set(catalog.list()) - {self.output_name}:
+            catalog.add(name, MemoryDataSet(copy_mode=mode_for(self.copy_mode, name)))
+        # The output stays out of the catalog, so the runner returns it.
+        return self.runner.run(self.pipeline, catalog)[self.output_name]
+
+    @property
+    def artifact_names(self) -> List[str]:
+        """The inference inputs the model reads from its artifacts."""
+        return sorted(self.artifact_datasets)
+
+
+def _dataset_at(dataset: Any, path: str) -> Any:
+    """A copy of a file dataset that reads ``path`` (the model's copy of the file).
+
+    kedro datasets keep their location in ``_filepath`` and an optional ``_version``;
+    the model's file is one fixed version, so versioning is switched off.
+    """
+    clone = copy.deepcopy(dataset)
+    clone._filepath = PurePosixPath(path)
+    if hasattr(clone, "_version"):
+        clone._version = None
+    return clone

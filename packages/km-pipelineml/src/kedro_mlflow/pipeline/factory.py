@@ -1,0 +1,46 @@
+"""pipeline_ml_factory: the documented way to build a PipelineML."""
+
+from typing import Any, Dict, Optional, Union
+
+from kedro.pipeline import Pipeline
+
+from .pipeline_ml import PipelineML
+
+
+def pipeline_ml_factory(
+    training: Pipeline,
+    inference: Pipeline,
+    input_name: Optional[str] = None,
+    conda_env: Optional[Union[str, Dict[str, Any]]] = None,
+    model_name: str = "model",
+    model_signature: Any = "auto",
+    **kwargs: Any,
+) -> PipelineML:
+    """Bind ``training`` to ``inference``; each training run can then log ``inference`` as a model.
+
+    Args:
+        training: The pipeline that fits what inference needs (the one you run).
+        inference: Turns ``input_name`` into a prediction; exactly one output.
+        input_name: The dataset both pipelines read. When omitted, the only inference
+            input that training does not produce.
+        conda_env: The model's conda environment (dict, or path to a YAML file). None:
+            this Python, mlflow, kedro, km-pipelineml and the project's package.
+        model_name: The model's artifact path in its MLflow run.
+        model_signature: ``"auto"`` infers it from ``input_name``'s data, a
+            ``ModelSignature`` is used as is, None logs none.
+        **kwargs: ``copy_mode`` and ``runner`` for KedroPipelineModel; any other
+            argument of ``mlflow.pyfunc.log_model`` (e.g. ``registered_model_name``).
+
+    Raises:
+        InferenceOutputError, InputNameError, UnproducedInferenceInputError,
+        ModelOptionError: the pair, or an option, cannot make a model.
+    """
+    return PipelineML(
+        nodes=training.nodes,
+        inference=inference,
+        input_name=input_name,
+        conda_env=conda_env,
+        model_name=model_name,
+        model_signature=model_signature,
+        **kwargs,
+    )

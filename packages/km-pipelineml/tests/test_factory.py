@@ -1,0 +1,149 @@
+"""pipeline_ml_factory's checks: one exception class per broken rule, naming the datasets."""
+
+from typing import Dict, List, Set, Tuple
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from kedro.pipeline import Pipeline, node
+
+from kedro_mlflow.pipeline import (
+    InferenceOutputError,
+    InputNameError,
+    ModelOptionError,
+    PipelineML,
+    PipelineMLError,
+    UnproducedInferenceInputError,
+    pipeline_ml_factory,
+)
+
+
+def first(*args):
+    return args[0]
+
+
+def pipe(*specs: Tuple[str, List[str], str]) -> Pipeline:
+    return Pipeline([node(first, inputs, output, name=name) for name, inputs, output in specs])
+
+
+TRAINING = pipe(("fit", ["data"], "model"), ("fit_encoder", ["data"], "encoder"))
+INFERENCE = pipe(("encode", ["data", "encoder"], "encoded"), ("predict", ["encoded", "model"], "y"))
+
+
+def test_a_valid_pair_gives_a_pipeline_ml_that_is_the_training_pipeline():
+    result = pipeline_ml_factory(TRAINING, INFERENCE, input_name="data", model_name="m")
+    assert isinstance(result, PipelineML) and isinstance(result, Pipeline)
+    assert set(result.nodes) == set(TRAINING.nodes)
+    assert result.inference is INFERENCE
+    assert (result.input_name, result.output_name, result.model_name) == ("data", "y", "m")
+    assert result.artifact_names == {"encoder", "model"}
+    assert result.model_signature == "auto" and result.conda_env is None
+
+
+def test_input_name_is_deduced_when_omitted_as_in_the_reference_example():
+    assert pipeline_ml_factory(training=TRAINING, inference=INFERENCE).input_name == "data"
+
+
+def test_an_ambiguous_omitted_input_name_is_an_error_naming_the_candidates():
+    inference = pipe(("predict", ["data", "extra", "model"], "y"))
+    with pytest.raises(InputNameError, match="'data', 'extra'"):
+        pipeline_ml_factory(TRAINING, inference)
+
+
+def test_two_inference_outputs_are_named():
+    inference = pipe(("predict", ["data", "model"], "y"), ("explain", ["data", "model"], "why"))
+    with pytest.raises(InferenceOutputError, match="'why', 'y'"):
+        pipeline_ml_factory(TRAINING, inference, input_name="data")
+
+
+def test_input_name_missing_from_training_is_named():
+    inference = pipe(("predict", ["other", "model"], "y"))
+    with pytest.raises(InputNameError, match=r"'other'.*training pipeline"):
+        pipeline_ml_factory(TRAINING, inference, input_name="other")
+
+
+def test_input_name_missing_from_inference_is_named():
+    inference = pipe(("predict", ["model"], "y"))
+    with pytest.raises(InputNameError, match=r"'data'.*inference pipeline"):
+        pipeline_ml_factory(TRAINING, inference, input_name="data")
+
+
+def test_an_inference_input_training_does_not_produce_is_named():
+    inference = pipe(("predict", ["data", "model", "vocabulary"], "y"))
+    with pytest.raises(UnproducedInferenceInputError, match="'vocabulary'"):
+        pipeline_ml_factory(TRAINING, inference, input_name="data")
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"copy_mode": "shallow"}, "copy_mode must be one of"),
+        ({"copy_mode": {"encoded": "nope"}}, r"copy_mode\['encoded'\]"),
+        ({"copy_mode": {"typo": "copy"}}, "'typo'"),
+        ({"copy_mode": 3}, "got int"),
+        ({"model_signature": "manual"}, "model_signature must be"),
+        ({"model_name": ""}, "model_name"),
+        ({"not_a_log_model_argument": 1}, "not_a_log_model_argument"),
+    ],
+)
+def test_bad_options_fail_at_factory_time(options: Dict, message: str):
+    with pytest.raises(ModelOptionError, match=message):
+        pipeline_ml_factory(TRAINING, INFERENCE, input_name="data", **options)
+
+
+def test_model_and_log_model_options_are_split():
+    result = pipeline_ml_factory(
+        TRAINING, INFERENCE, "data", copy_mode="assign", registered_model_name="iris"
+    )
+    assert result.model_options == {"copy_mode": "assign"}
+    assert result.log_model_kwargs == {"registered_model_name": "iris"}
+
+
+# -- property-based: random pipeline shapes against an independent oracle ---------
+
+NAMES = [f"d{i}" for i in range(7)]
+
+
+@st.composite
+def shapes(draw, prefix: str) -> List[Tuple[str, List[str], str]]:
+    """Acyclic node specs: each node reads datasets with a lower index than its output."""
+    outputs = draw(st.lists(st.integers(1, len(NAMES) - 1), min_size=1, max_size=4, unique=True))
+    specs = []
+    for number, out in enumerate(outputs):
+        inputs = draw(st.lists(st.integers(0, out - 1), min_size=1, max_size=3, unique=True))
+        specs.append((f"{prefix}{number}", [NAMES[i] for i in inputs], NAMES[out]))
+    return specs
+
+
+def free_inputs(specs) -> Set[str]:
+    produced = {out for _, _, out in specs}
+    return {name for _, inputs, _ in specs for name in inputs} - produced
+
+
+def terminal_outputs(specs) -> Set[str]:
+    consumed = {name for _, inputs, _ in specs for name in inputs}
+    return {out for _, _, out in specs} - consumed
+
+
+def expected_error(training, inference, input_name):
+    if len(terminal_outputs(inference)) != 1:
+        return InferenceOutputError
+    if input_name not in free_inputs(training) or input_name not in free_inputs(inference):
+        return InputNameError
+    produced = {out for _, _, out in training}
+    if free_inputs(inference) - {input_name} - produced:
+        return UnproducedInferenceInputError
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(shapes("t"), shapes("i"), st.sampled_from(NAMES))
+def test_the_factory_accepts_exactly_the_valid_pairs(training, inference, input_name):
+    expected = expected_error(training, inference, input_name)
+    if expected is None:
+        result = pipeline_ml_factory(pipe(*training), pipe(*inference), input_name=input_name)
+        assert result.artifact_names == free_inputs(inference) - {input_name}
+    else:
+        with pytest.raises(expected) as raised:
+            pipeline_ml_factory(pipe(*training), pipe(*inference), input_name=input_name)
+        assert isinstance(raised.value, PipelineMLError)

@@ -1,0 +1,279 @@
+"""KedroPipelineModel and log_pipeline_ml against real MLflow stores (file and SQLite)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import mlflow
+import mlflow.pyfunc
+import pandas as pd
+import pytest
+import yaml
+from kedro.extras.datasets.pandas import CSVDataSet
+from kedro.io import DataCatalog, MemoryDataSet
+from kedro.runner import SequentialRunner
+from mlflow.exceptions import MlflowException
+from mlflow.models.signature import infer_signature
+
+from kedro_mlflow.mlflow import KedroPipelineModel, default_conda_env, log_pipeline_ml
+from kedro_mlflow.pipeline import (
+    ModelOptionError,
+    NonPersistedArtifactError,
+    PipelineMLError,
+)
+
+
+def run_inference(pipeline_ml, catalog, instances):
+    """What the project returns for ``instances``: kedro's runner on the inference pipeline."""
+    feed = DataCatalog(
+        {
+            "instances": MemoryDataSet(instances),
+            "scaler": MemoryDataSet(catalog.load("scaler")),
+            "classifier": MemoryDataSet(catalog.load("classifier")),
+        }
+    )
+    return SequentialRunner().run(pipeline_ml.inference, feed)["predictions"]
+
+
+def test_a_training_run_logs_a_model_that_predicts_as_the_project(trained, tracking):
+    pipeline_ml, catalog, instances = trained
+    with mlflow.start_run() as run:
+        uri = log_pipeline_ml(pipeline_ml, catalog, run, input_data=instances)
+    assert uri == f"runs:/{run.info.run_id}/model"
+    model = mlflow.pyfunc.load_model(uri)
+    sample = instances.sample(20, random_state=0)
+    pd.testing.assert_frame_equal(
+        model.predict(sample), run_inference(pipeline_ml, catalog, sample)
+    )
+    schema = model.metadata.get_input_schema().to_dict()
+    assert [column["name"] for column in schema] == list(instances.columns)
+
+
+def test_the_artifacts_and_conda_env_are_logged(trained, tracking):
+    pipeline_ml, catalog, instances = trained
+    with mlflow.start_run() as run:
+        log_pipeline_ml(pipeline_ml, catalog, run, input_data=instances)
+    local = mlflow.tracking.MlflowClient().download_artifacts(run.info.run_id, "model")
+    shipped = set(os.listdir(os.path.join(local, "artifacts")))
+    assert shipped == {"scaler.pkl", "classifier.pkl"}
+    with open(os.path.join(local, "conda.yaml")) as handle:
+        env = yaml.safe_load(handle)
+    assert env == default_conda_env(pipeline_ml.inference)
+    pip = env["dependencies"][-1]["pip"]
+    assert any(r.startswith("km-pipelineml==") for r in pip) and "iris_demo==0.1" in pip
+    assert env["dependencies"][0].startswith("python=3.")
+
+
+def test_logging_into_a_finished_run_reopens_and_closes_it(trained, tracking):
+    pipeline_ml, catalog, instances = trained
+    with mlflow.start_run() as run:
+        pass
+    log_pipeline_ml(pipeline_ml, catalog, run.info.run_id, input_data=instances)
+    assert mlflow.active_run() is None
+    assert mlflow.tracking.MlflowClient().get_run(run.info.run_id).info.status == "FINISHED"
+    assert mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/model") is not None
+
+
+def test_signature_auto_loads_a_persisted_input_and_none_logs_none(iris, tmp_path, tracking):
+    instances, labels = iris.nodes.iris_frames()
+    csv = CSVDataSet(filepath=str(tmp_path / "instances.csv"))
+    csv.save(instances)
+    catalog = DataCatalog(
+        {
+            "instances": csv,
+            "labels": MemoryDataSet(labels),
+            "scaler": iris_catalog_entry(tmp_path, "scaler"),
+            "classifier": iris_catalog_entry(tmp_path, "classifier"),
+        }
+    )
+    for signature in ("auto", None):
+        pipeline_ml = iris.pipeline.create_pipelines(model_signature=signature)["training"]
+        SequentialRunner().run(pipeline_ml, catalog)
+        with mlflow.start_run():
+            uri = log_pipeline_ml(pipeline_ml, catalog)
+        schema = mlflow.pyfunc.load_model(uri).metadata.get_input_schema()
+        assert (schema is None) == (signature is None)
+
+
+def iris_catalog_entry(tmp_path, name):
+    from kedro.extras.datasets.pickle import PickleDataSet
+
+    return PickleDataSet(filepath=str(tmp_path / "data" / f"{name}.pkl"))
+
+
+def test_signature_auto_without_data_is_a_clear_error_and_logs_nothing(trained, tracking):
+    pipeline_ml, catalog, _ = trained
+    catalog.release("instances")  # as a runner does with data it no longer needs
+    with mlflow.start_run() as run, pytest.raises(ModelOptionError, match=r"'instances'.*input_"):
+        log_pipeline_ml(pipeline_ml, catalog, run)
+    assert mlflow.tracking.MlflowClient().list_artifacts(run.info.run_id) == []
+
+
+def test_a_memory_artifact_fails_before_training(iris, iris_catalog):
+    pipeline_ml = iris.pipeline.create_pipelines()["training"]
+    iris_catalog.add("scaler", MemoryDataSet(), replace=True)
+    with pytest.raises(NonPersistedArtifactError, match="'scaler' is a MemoryDataSet"):
+        pipeline_ml.check_artifacts_persisted(iris_catalog)
+    iris_catalog._data_sets.pop("classifier")
+    with pytest.raises(NonPersistedArtifactError, match="'classifier' is not in the catalog"):
+        pipeline_ml.check_artifacts_persisted(iris_catalog)
+
+
+def test_no_active_run_is_a_clear_error(trained):
+    pipeline_ml, catalog, instances = trained
+    with pytest.raises(PipelineMLError, match="No MLflow run"):
+        log_pipeline_ml(pipeline_ml, catalog, input_data=instances)
+
+
+def test_the_documented_programmatic_path(trained, tracking):
+    """Chapter 6.3's snippet: extract_pipeline_artifacts takes the catalog alone."""
+    pipeline_training, catalog, input_data = trained
+    artifacts = pipeline_training.extract_pipeline_artifacts(catalog)
+    model_signature = infer_signature(model_input=input_data)
+    with mlflow.start_run() as run:
+        mlflow.pyfunc.log_model(
+            artifact_path="model",
+            python_model=KedroPipelineModel(pipeline_ml=pipeline_training, catalog=catalog),
+            artifacts=artifacts,
+            conda_env={"python": "3.7.0", "dependencies": ["kedro==0.16.5"]},
+            signature=model_signature,
+        )
+    model = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
+    pd.testing.assert_frame_equal(
+        model.predict(input_data), run_inference(pipeline_training, catalog, input_data)
+    )
+
+
+def test_wrong_columns_or_types_get_mlflow_schema_errors(trained, tracking):
+    pipeline_ml, catalog, instances = trained
+    with mlflow.start_run():
+        model = mlflow.pyfunc.load_model(
+            log_pipeline_ml(pipeline_ml, catalog, input_data=instances)
+        )
+    with pytest.raises(MlflowException, match="petal_width"):
+        model.predict(instances.drop(columns=["petal_width"]))
+    with pytest.raises(MlflowException):
+        model.predict(instances.head(2).assign(sepal_length=["a", "b"]))
+
+
+@pytest.mark.parametrize("copy_mode", [None, "assign", "copy", "deepcopy", {"instances": "copy"}])
+def test_every_copy_mode_and_a_runner_give_the_same_predictions(trained, copy_mode):
+    pipeline_ml, catalog, instances = trained
+
+    class Context:
+        artifacts = pipeline_ml.extract_pipeline_artifacts(catalog)
+
+    expected = run_inference(pipeline_ml, catalog, instances)
+    for runner in (None, SequentialRunner()):
+        model = KedroPipelineModel(pipeline_ml, catalog, copy_mode=copy_mode, runner=runner)
+        model.load_context(Context())
+        pd.testing.assert_frame_equal(model.predict(Context(), instances), expected)
+
+
+def test_the_callers_dataframe_is_not_changed_by_default(trained):
+    pipeline_ml, catalog, instances = trained
+    before = instances.copy()
+    model = KedroPipelineModel(pipeline_ml, catalog)
+    context = type("C", (), {"artifacts": pipeline_ml.extract_pipeline_artifacts(catalog)})
+    model.load_context(context)
+    model.predict(None, instances)
+    pd.testing.assert_frame_equal(instances, before)
+
+
+@pytest.mark.parametrize("copy_mode", ["shallow", {"instances": "move"}, {"unknown": "copy"}])
+def test_a_bad_copy_mode_fails_at_construction(trained, copy_mode):
+    pipeline_ml, catalog, _ = trained
+    with pytest.raises(ModelOptionError, match="copy_mode"):
+        KedroPipelineModel(pipeline_ml, catalog, copy_mode=copy_mode)
+
+
+def test_a_plain_pipeline_is_refused(trained):
+    pipeline_ml, catalog, _ = trained
+    with pytest.raises(PipelineMLError, match="needs a PipelineML"):
+        KedroPipelineModel(pipeline_ml.inference, catalog)
+
+
+LOAD_AND_PREDICT = """
+import json, sys
+import mlflow.pyfunc, pandas as pd
+instances = pd.read_json(sys.argv[2], orient="split")
+model = mlflow.pyfunc.load_model(sys.argv[1])
+print(json.dumps({"predictions": model.predict(instances).to_json(orient="split"),
+                  "sys_path": sys.path}))
+"""
+
+
+def test_the_model_loads_in_a_separate_process_without_the_training_files(
+    trained, tracking, fixtures_dir, tmp_path
+):
+    pipeline_ml, catalog, instances = trained
+    with mlflow.start_run():
+        uri = log_pipeline_ml(pipeline_ml, catalog, input_data=instances)
+    expected = run_inference(pipeline_ml, catalog, instances)
+    shutil.rmtree(tmp_path / "data")  # the model must use its own copies
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MLFLOW_TRACKING_URI")}
+    # Only the project's package is added to what the interpreter has installed.
+    env.update(PYTHONPATH=str(fixtures_dir), MLFLOW_TRACKING_URI=tracking["uri"])
+    sample = tmp_path / "instances.json"
+    instances.to_json(sample, orient="split")
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD_AND_PREDICT, uri, str(sample)],
+        env=env,
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert str(fixtures_dir.parent) not in answer["sys_path"]  # no test module reachable
+    got = pd.read_json(answer["predictions"], orient="split")
+    assert got["species"].tolist() == expected["species"].tolist()
+
+
+def test_the_documented_short_conda_env_is_made_a_full_one(iris, iris_catalog, tracking):
+    pipeline_ml = iris.pipeline.create_pipelines(
+        conda_env={"python": 3.7, "dependencies": ["iris_demo==0.1", "numpy"]}
+    )["training"]
+    instances = iris_catalog.load("instances")
+    SequentialRunner().run(pipeline_ml, iris_catalog)
+    with mlflow.start_run() as run:
+        log_pipeline_ml(pipeline_ml, iris_catalog, input_data=instances)
+    local = mlflow.tracking.MlflowClient().download_artifacts(run.info.run_id, "model")
+    with open(os.path.join(local, "conda.yaml")) as handle:
+        env = yaml.safe_load(handle)
+    assert env["dependencies"][:3] == ["python=3.7", "numpy", "pip"]
+    assert "iris_demo==0.1" in env["dependencies"][3]["pip"]
+
+
+def test_a_versioned_artifact_ships_the_version_training_just_saved(iris, tmp_path, tracking):
+    from kedro.extras.datasets.pickle import PickleDataSet
+    from kedro.io import Version
+
+    instances, labels = iris.nodes.iris_frames()
+    pipeline_ml = iris.pipeline.create_pipelines()["training"]
+    predictions = []
+    for save_version, rows in (("2020-01-01T00.00.00.000Z", 60), ("2020-01-02T00.00.00.000Z", 150)):
+        catalog = DataCatalog(
+            {
+                "instances": MemoryDataSet(instances.head(rows)),
+                "labels": MemoryDataSet(labels.head(rows)),
+                "scaler": PickleDataSet(
+                    filepath=str(tmp_path / "scaler.pkl"), version=Version(None, save_version)
+                ),
+                "classifier": PickleDataSet(
+                    filepath=str(tmp_path / "classifier.pkl"), version=Version(None, save_version)
+                ),
+            }
+        )
+        SequentialRunner().run(pipeline_ml, catalog)
+        with mlflow.start_run():
+            uri = log_pipeline_ml(pipeline_ml, catalog, input_data=instances)
+        predictions.append(mlflow.pyfunc.load_model(uri).predict(instances))
+        expected = run_inference(pipeline_ml, catalog, instances)
+        pd.testing.assert_frame_equal(predictions[-1], expected)
+    # 60 rows hold only two species: the first model cannot predict the third one.
+    assert predictions[0]["species"].nunique() == 2
+    assert predictions[1]["species"].nunique() == 3
