@@ -22,6 +22,7 @@ SUBPACKAGES = {
         "kedro_mlflow.io.artifacts",
         "kedro_mlflow.io.metrics",
         "kedro_mlflow.io.models",
+        "kedro_mlflow.io.common",
     ],
     "km-pipelineml": ["kedro_mlflow.pipeline", "kedro_mlflow.mlflow"],
     "km-hooks": ["kedro_mlflow.framework.hooks"],

@@ -349,3 +349,47 @@ def test_an_artifact_kept_in_memory_fails_before_training(ml_project: Path):
     assert "threshold" in result.stdout + result.stderr
     assert not (ml_project / "data" / "06_models" / "threshold.pkl").exists()
     assert runs(ml_project) == []
+
+
+METRICS_PIPELINE = """
+from kedro.pipeline import Pipeline, node
+
+
+def evaluate(alpha):
+    loss = [{"value": 1.0, "step": 0}, {"value": 0.5, "step": 1}]
+    return {"accuracy": {"value": 0.9, "step": 0}, "loss": loss}
+
+
+def pipelines():
+    evaluation = Pipeline([node(evaluate, "params:alpha", "model_metrics", name="evaluate")])
+    return {"__default__": evaluation, "quiet": evaluation}
+"""
+
+
+@pytest.fixture
+def metrics_project(kedro_project: Path, pipelines_installer) -> Path:
+    pipelines_installer(kedro_project, METRICS_PIPELINE)
+    if not plugin_hooks_auto_registered():
+        _declare_hooks_by_hand(kedro_project)
+    (kedro_project / "conf/base/parameters.yml").write_text(PARAMETERS)
+    (kedro_project / "conf/base/catalog.yml").write_text(
+        "model_metrics:\n  type: kedro_mlflow.io.metrics.MlflowMetricsDataSet\n"
+    )
+    return kedro_project
+
+
+def test_metrics_without_prefix_are_named_after_their_catalog_entry(metrics_project: Path):
+    result = kedro_run(metrics_project, [])
+    assert result.returncode == 0, result.stdout + result.stderr
+    (run,) = runs(metrics_project)
+    assert run.data.metrics == {"model_metrics.accuracy": 0.9, "model_metrics.loss": 0.5}
+    client = MlflowClient((metrics_project / "mlruns").resolve().as_uri())
+    history = client.get_metric_history(run.info.run_id, "model_metrics.loss")
+    assert sorted((m.step, m.value) for m in history) == [(0, 1.0), (1, 0.5)]
+
+
+def test_a_disabled_pipeline_s_datasets_log_nothing_either(metrics_project: Path):
+    mlflow_yml(metrics_project, "disable_tracking:\n  pipelines: [quiet]\n")
+    result = kedro_run(metrics_project, ["--pipeline", "quiet"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert runs(metrics_project) == []  # not even a run started by the dataset itself

@@ -1,1 +1,5 @@
-"""Part of km-datasets: artifact, metric and model datasets (not released yet)."""
+"""Artifact datasets: files written by any kedro dataset, logged to an MLflow run."""
+
+from .artifact_dataset import MlflowArtifactDataSet
+
+__all__ = ["MlflowArtifactDataSet"]

@@ -31,16 +31,21 @@ class MlflowPipelineHook:
 
         from kedro_mlflow.config.kedro_compat import context_for_run
         from kedro_mlflow.framework.context import get_mlflow_config
+        from kedro_mlflow.io.common.catalog import name_after_catalog, set_logging
 
         STATE.clear()
         config = get_mlflow_config(context_for_run(run_params))
         pipeline_name = run_params.get("pipeline_name") or "__default__"
+        # metrics datasets without a prefix (or key) take their catalog entry's name
+        name_after_catalog(catalog)
         if pipeline_name in config.disable_tracking.pipelines:
             STATE.disabled = True
+            set_logging(catalog, enabled=False)
             logger.info(
                 "mlflow.yml disables tracking for pipeline %r: nothing is logged.", pipeline_name
             )
             return
+        set_logging(catalog, enabled=True)
         training = _as_pipeline_ml(pipeline)
         if training is not None:  # an in-memory artifact fails now, not after training
             training.check_artifacts_persisted(catalog)

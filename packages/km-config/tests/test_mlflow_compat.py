@@ -1,0 +1,122 @@
+"""mlflow_compat: the one module that knows how mlflow versions differ, on a real store."""
+
+from pathlib import Path
+
+import mlflow
+import pytest
+from mlflow.tracking import MlflowClient
+
+from kedro_mlflow.config import mlflow_compat
+from kedro_mlflow.config.mlflow_compat import (
+    MLFLOW_VERSION,
+    metric_history,
+    reopen_run,
+    server_artifact_options,
+)
+
+
+@pytest.fixture
+def client(tmp_path: Path, monkeypatch) -> MlflowClient:
+    uri = (tmp_path / "mlruns").as_uri()
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
+    yield MlflowClient(uri)
+    while mlflow.active_run():
+        mlflow.end_run()
+    mlflow.set_tracking_uri(previous)
+
+
+def test_version_is_the_installed_one():
+    assert mlflow.__version__.startswith(".".join(map(str, MLFLOW_VERSION)))
+    assert (1, 9, 0) <= MLFLOW_VERSION < (3, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("1.9.0", (1, 9, 0)), ("2.12.2", (2, 12, 2)), ("2.0.0rc1", (2, 0, 0)), ("1.30", (1, 30, 0))],
+)
+def test_versions_are_parsed(text, expected):
+    assert mlflow_compat._parse(text) == expected
+
+
+def test_server_artifact_options_follow_the_version(tmp_path, monkeypatch):
+    for version, serves in (((1, 9, 0), False), ((1, 23, 0), True), ((2, 12, 2), True)):
+        monkeypatch.setattr(mlflow_compat, "MLFLOW_VERSION", version)
+        options = server_artifact_options(tmp_path / "artifacts")
+        assert ("--serve-artifacts" in options) is serves
+        assert options[-1] == (tmp_path / "artifacts").resolve().as_uri()
+
+
+def test_the_installed_server_accepts_its_options(tmp_path):
+    from click.testing import CliRunner
+    from mlflow.cli import server
+
+    result = CliRunner().invoke(server, ["--help"])
+    for option in server_artifact_options(tmp_path):
+        if option.startswith("--"):
+            assert option in result.output
+
+
+def test_reopen_run_makes_the_run_active_and_restores_its_status(client):
+    run_id = client.create_run(experiment_id="0").info.run_id
+    client.set_terminated(run_id, "FAILED")
+    with reopen_run(run_id, status="FAILED"):
+        assert mlflow.active_run().info.run_id == run_id
+        mlflow.log_param("inside", 1)
+    assert mlflow.active_run() is None
+    stored = client.get_run(run_id)
+    assert stored.info.status == "FAILED"
+    assert stored.data.params == {"inside": "1"}
+
+
+def test_reopen_run_of_another_experiment_than_the_selected_one(client):
+    other = client.create_experiment("other")
+    run_id = client.create_run(experiment_id=other).info.run_id
+    mlflow.set_experiment("selected")
+    with reopen_run(run_id):
+        mlflow.log_metric("m", 1.0)
+    assert client.get_run(run_id).data.metrics == {"m": 1.0}
+    assert client.get_run(run_id).info.status == "FINISHED"
+    with mlflow.start_run() as new:  # the selection is still in force
+        pass
+    assert client.get_experiment(new.info.experiment_id).name == "selected"
+
+
+def test_reopen_run_restores_the_status_even_when_the_block_fails(client):
+    run_id = client.create_run(experiment_id="0").info.run_id
+    client.set_terminated(run_id, "FINISHED")
+    with pytest.raises(RuntimeError), reopen_run(run_id, status="FINISHED"):
+        raise RuntimeError("boom")
+    assert mlflow.active_run() is None
+    assert client.get_run(run_id).info.status == "FINISHED"
+
+
+def test_metric_history_of_a_metric_never_logged_is_empty(client):
+    run_id = client.create_run(experiment_id="0").info.run_id
+    client.log_metric(run_id, "logged", 1.0, step=3)
+    assert metric_history(client, run_id, "never") == []
+    (point,) = metric_history(client, run_id, "logged")
+    assert (point.key, point.value, point.step) == ("logged", 1.0, 3)
+
+
+def test_models_env_options_are_known_to_the_installed_cli():
+    from click.testing import CliRunner
+    from mlflow.models.cli import commands
+
+    result = CliRunner().invoke(commands, ["serve", "--help"])
+    assert mlflow_compat.models_env_options()[0] in result.output
+
+
+def test_scoring_request_and_predictions_round_trip():
+    import json
+
+    import pandas as pd
+
+    content_type, body = mlflow_compat.scoring_request(pd.DataFrame({"x": [1.0, 2.0]}))
+    assert content_type.startswith("application/json")
+    decoded = json.loads(body)
+    split = decoded.get("dataframe_split", decoded)
+    assert split["columns"] == ["x"] and split["data"] == [[1.0], [2.0]]
+    assert mlflow_compat.scoring_predictions({"predictions": [1, 2]}) == [1, 2]
+    assert mlflow_compat.scoring_predictions([1, 2]) == [1, 2]

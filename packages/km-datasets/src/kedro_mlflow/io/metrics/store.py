@@ -1,0 +1,49 @@
+"""Metrics to and from a run: whole histories in a few ``log_batch`` calls."""
+
+import time
+from typing import Dict, Iterable, List, Mapping
+
+from mlflow.entities import Metric
+
+from kedro_mlflow.config.mlflow_compat import metric_history
+from kedro_mlflow.io.common import tracking_client
+
+from .values import Point
+
+# The most metrics a tracking server takes in one log_batch call (the REST API's limit,
+# the same in mlflow 1.x and 2.x). One call per value would be one HTTP request each.
+BATCH_SIZE = 1000
+
+
+def log_points(run_id: str, points: Mapping[str, Iterable[Point]]) -> int:
+    """Log every point of every metric to ``run_id``; the number of values logged.
+
+    The points share one timestamp: they are the result of one save.
+    """
+    timestamp = int(time.time() * 1000)
+    metrics = [
+        Metric(key, value, timestamp, step)
+        for key, key_points in points.items()
+        for step, value in key_points
+    ]
+    client = tracking_client()
+    for start in range(0, len(metrics), BATCH_SIZE):
+        client.log_batch(run_id, metrics=metrics[start : start + BATCH_SIZE])
+    return len(metrics)
+
+
+def metric_keys(run_id: str) -> List[str]:
+    """The keys of every metric logged to ``run_id``."""
+    return sorted(tracking_client().get_run(run_id).data.metrics)
+
+
+def latest_values(run_id: str) -> Dict[str, float]:
+    """Each metric's latest value (MLflow's: the last logged at the largest step)."""
+    return dict(tracking_client().get_run(run_id).data.metrics)
+
+
+def read_history(run_id: str, key: str) -> List[Point]:
+    """Every point of the metric ``key``, ordered by step then by logging time."""
+    history = metric_history(tracking_client(), run_id, key)
+    ordered = sorted(history, key=lambda metric: (metric.step, metric.timestamp))
+    return [(int(metric.step), float(metric.value)) for metric in ordered]

@@ -1,0 +1,72 @@
+"""Fixtures shared by the integration tests: a real `mlflow server` and its request count."""
+
+import sys
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import mlflow
+import pytest
+from mlflow.tracking import MlflowClient
+
+# pytest imports test folders by path (--import-mode=importlib): make the helper module
+# importable by name, for this file, the tests and the benchmarks alike.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mlflow_server import MlflowServer, RequestCounter
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory) -> Iterator[MlflowServer]:
+    """One `mlflow server` (SQLite store, 127.0.0.1) for the whole session."""
+    with MlflowServer(tmp_path_factory.mktemp("mlflow-server")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def request_counter(mlflow_server: MlflowServer) -> Iterator[RequestCounter]:
+    """A counting proxy in front of the session's server."""
+    with RequestCounter(mlflow_server.url) as counter:
+        yield counter
+
+
+class ServerTracking:
+    """What a test tracking to the server gets: its URI, a client, its own experiment."""
+
+    def __init__(self, counter: RequestCounter, server: MlflowServer, experiment: str) -> None:
+        self.counter = counter
+        self.server = server
+        self.uri = counter.url
+        self.client = MlflowClient(counter.url)
+        self.experiment_name = experiment
+        self.experiment_id = self.client.create_experiment(experiment)
+
+
+@pytest.fixture
+def server_tracking(
+    mlflow_server: MlflowServer, request_counter: RequestCounter, monkeypatch
+) -> Iterator[ServerTracking]:
+    """MLflow pointed at the server through the counting proxy, in an experiment of its own.
+
+    The count starts at zero once the experiment is selected.
+    """
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
+    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(request_counter.url)
+    tracking = ServerTracking(request_counter, mlflow_server, f"test-{uuid.uuid4().hex[:12]}")
+    mlflow.set_experiment(tracking.experiment_name)
+    request_counter.reset()
+    try:
+        yield tracking
+    finally:
+        while mlflow.active_run():
+            mlflow.end_run()
+        mlflow.set_tracking_uri(previous)
+
+
+@pytest.fixture
+def local_data(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    return folder
