@@ -1,8 +1,9 @@
 """A node's parameter inputs, as MLflow params (and tags, for values too long)."""
 
-from typing import Any, Dict, Iterator, Mapping, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Mapping, Tuple
 
-from kedro_mlflow.config import NodeHookOptions
+if TYPE_CHECKING:  # kedro imports the hooks on every call: keep km-config out of it
+    from kedro_mlflow.config import NodeHookOptions
 
 PARAMS_PREFIX = "params:"
 
@@ -19,7 +20,7 @@ def node_parameters(inputs: Mapping[str, Any]) -> Dict[str, Any]:
 
 
 def _flatten(
-    name: str, value: Any, options: NodeHookOptions, depth: int
+    name: str, value: Any, options: "NodeHookOptions", depth: int
 ) -> Iterator[Tuple[str, Any]]:
     nested = isinstance(value, Mapping) and options.flatten_dict_params
     if nested and (depth == 0 or options.recursive):
@@ -30,7 +31,7 @@ def _flatten(
 
 
 def to_mlflow(
-    inputs: Mapping[str, Any], options: NodeHookOptions, max_length: int
+    inputs: Mapping[str, Any], options: "NodeHookOptions", max_length: int
 ) -> Tuple[Dict[str, str], Dict[str, str]]:
     """(params, tags) to log for a node, following `hooks.node` of mlflow.yml.
 

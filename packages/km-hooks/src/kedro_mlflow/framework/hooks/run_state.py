@@ -1,8 +1,7 @@
 """What the hooks know of the kedro run in progress (one at a time per process)."""
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Optional
-
-import attrs
 
 if TYPE_CHECKING:
     from kedro_mlflow.config import KedroMlflowConfig
@@ -10,7 +9,7 @@ if TYPE_CHECKING:
     from .params_sender import ParamsSender
 
 
-@attrs.define
+@dataclass
 class TrackedRun:
     """The MLflow run a kedro run logs to, and what was logged to it already."""
 
@@ -18,10 +17,10 @@ class TrackedRun:
     run_id: str
     owned: bool  # started by the hooks, so ended by them
     sender: "ParamsSender"
-    logged_params: Dict[str, str] = attrs.field(factory=dict)
+    logged_params: Dict[str, str] = field(default_factory=dict)
 
 
-@attrs.define
+@dataclass
 class RunState:
     """None between runs; `disabled` for pipelines listed in disable_tracking."""
 
