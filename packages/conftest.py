@@ -13,27 +13,30 @@ PACKAGE = "km_demo"
 KEDRO = str(Path(sys.executable).with_name("kedro"))
 
 
-@pytest.fixture(scope="session")
-def new_project_template(tmp_path_factory) -> Path:
-    """One project made by the installed kedro's own `kedro new`, copied per test."""
-    out = tmp_path_factory.mktemp("template")
+def new_kedro_project(folder: Path) -> Path:
+    """A project made in ``folder`` by the installed kedro's own `kedro new`, offline."""
     config = {
-        "output_dir": str(out),
+        "output_dir": str(folder),
         "project_name": "KM Demo",
         "repo_name": "km-demo",
         "python_package": PACKAGE,
         "include_example": False,  # required by kedro 0.16, ignored by 0.17
     }
-    (out / "new.yml").write_text(yaml.safe_dump(config))
-    home = tmp_path_factory.mktemp("home")  # cookiecutter writes replay files there
+    (folder / "new.yml").write_text(yaml.safe_dump(config))
     subprocess.run(
-        [KEDRO, "new", "--config", str(out / "new.yml")],
+        [KEDRO, "new", "--config", str(folder / "new.yml")],
         check=True,
         capture_output=True,
-        cwd=out,
-        env={**os.environ, "HOME": str(home)},
+        cwd=folder,
+        env={**os.environ, "HOME": str(folder)},  # cookiecutter writes replay files there
     )
-    return out / "km-demo"
+    return folder / "km-demo"
+
+
+@pytest.fixture(scope="session")
+def new_project_template(tmp_path_factory) -> Path:
+    """One `kedro new` project, copied for each test that asks for `kedro_project`."""
+    return new_kedro_project(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture

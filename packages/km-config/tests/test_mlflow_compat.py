@@ -13,6 +13,7 @@ from kedro_mlflow.config.mlflow_compat import (
     reopen_run,
     server_artifact_options,
 )
+from kedro_mlflow.config.versions import release_tuple
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_version_is_the_installed_one():
     [("1.9.0", (1, 9, 0)), ("2.12.2", (2, 12, 2)), ("2.0.0rc1", (2, 0, 0)), ("1.30", (1, 30, 0))],
 )
 def test_versions_are_parsed(text, expected):
-    assert mlflow_compat._parse(text) == expected
+    assert release_tuple(text) == expected
 
 
 def test_server_artifact_options_follow_the_version(tmp_path, monkeypatch):

@@ -37,6 +37,7 @@ _spec = importlib.util.spec_from_file_location(
 _helpers = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_helpers)
 PACKAGE, install_pipelines = _helpers.PACKAGE, _helpers.install_pipelines
+new_kedro_project = _helpers.new_kedro_project
 
 PIPELINE = """
 from kedro.pipeline import Pipeline, node
@@ -63,7 +64,6 @@ def pipelines():
 
 TIMED_RUN = """
 import time
-from kedro.io import MemoryDataSet
 from kedro_mlflow.config.kedro_compat import run_project
 start = time.perf_counter()
 run_project(".")
@@ -72,23 +72,7 @@ print("ELAPSED", time.perf_counter() - start)
 
 
 def make_project(folder: Path, nodes: int) -> Path:
-    config = {
-        "output_dir": str(folder),
-        "project_name": "KM Demo",
-        "repo_name": "km-demo",
-        "python_package": PACKAGE,
-        "include_example": False,
-    }
-    (folder / "new.yml").write_text(yaml.safe_dump(config))
-    kedro = str(Path(sys.executable).with_name("kedro"))
-    subprocess.run(
-        [kedro, "new", "--config", str(folder / "new.yml")],
-        check=True,
-        capture_output=True,
-        cwd=folder,
-        env={**os.environ, "HOME": str(folder)},
-    )
-    project = folder / "km-demo"
+    project = new_kedro_project(folder)
     install_pipelines(project, PIPELINE.format(nodes=nodes))
     parameters: Dict[str, object] = {"shared": {f"key_{k}": k for k in range(20)}}
     for i in range(nodes):

@@ -14,6 +14,8 @@ from typing import Any, Dict, NamedTuple, Optional, Tuple, Union
 from kedro import __version__ as KEDRO_VERSION_STRING
 from kedro.config import MissingConfigException
 
+from .versions import release_tuple
+
 __all__ = [
     "KEDRO_VERSION",
     "MissingConfigException",
@@ -31,17 +33,7 @@ __all__ = [
 ]
 
 
-def _parse(version: str) -> Tuple[int, int, int]:
-    parts = []
-    for piece in version.split(".")[:3]:
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        parts.append(int(digits or 0))
-    while len(parts) < 3:
-        parts.append(0)
-    return parts[0], parts[1], parts[2]
-
-
-KEDRO_VERSION: Tuple[int, int, int] = _parse(KEDRO_VERSION_STRING)
+KEDRO_VERSION: Tuple[int, int, int] = release_tuple(KEDRO_VERSION_STRING)
 
 
 def is_kedro_016() -> bool:

@@ -15,6 +15,8 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from mlflow.tracking import fluent as _fluent
 
+from .versions import release_tuple
+
 __all__ = [
     "MLFLOW_VERSION",
     "max_param_length",
@@ -29,21 +31,7 @@ __all__ = [
 ]
 
 
-def _parse(version: str) -> Tuple[int, int, int]:
-    parts = []
-    for piece in version.split(".")[:3]:
-        digits = ""
-        for char in piece:
-            if not char.isdigit():
-                break
-            digits += char
-        parts.append(int(digits or 0))
-    while len(parts) < 3:
-        parts.append(0)
-    return parts[0], parts[1], parts[2]
-
-
-MLFLOW_VERSION: Tuple[int, int, int] = _parse(mlflow.__version__)
+MLFLOW_VERSION: Tuple[int, int, int] = release_tuple(mlflow.__version__)
 
 
 def supports_serve_artifacts() -> bool:
