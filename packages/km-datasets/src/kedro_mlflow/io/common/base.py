@@ -54,6 +54,17 @@ class AbstractMlflowDataSet(AbstractDataSet):
     def _kept_data(self) -> Optional[Any]:
         return self._kept
 
+    def _exists(self) -> bool:
+        """Kept in memory while logging is off, else present in its run."""
+        if not self.logging_enabled and self._kept_data() is not None:
+            return True
+        run_id = getattr(self, "_run_id", None) or active_run_id()
+        return run_id is not None and self._exists_in_run(run_id)
+
+    def _exists_in_run(self, run_id: str) -> bool:
+        """Whether the run ``run_id`` holds what this dataset loads."""
+        raise NotImplementedError(f"{type(self).__name__} defines its own _exists")
+
     def _run_to_read(self, run_id: Optional[str]) -> str:
         """The run a load reads from, with a hint when logging is off and nothing is kept."""
         if not self.logging_enabled and not run_id and active_run_id() is None:

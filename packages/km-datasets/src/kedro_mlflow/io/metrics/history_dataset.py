@@ -7,7 +7,6 @@ from kedro.io.core import DataSetError
 
 from kedro_mlflow.io.common import run_to_log
 from kedro_mlflow.io.common.checks import argument_error
-from kedro_mlflow.io.common.runs import active_run_id
 
 from .named_metric import NamedMetricDataSet
 from .store import log_points, metric_keys, read_history
@@ -79,13 +78,8 @@ class MlflowMetricHistoryDataSet(NamedMetricDataSet):
             raise DataSetError(f"{self}: run {run_id} has no metric {key!r}")
         return shape(points, self._mode)
 
-    def _exists(self) -> bool:
-        if not self.logging_enabled and self._kept_data() is not None:
-            return True
-        run_id = self._run_id or active_run_id()
-        if run_id is None or self._key is None:
-            return False
-        return self._key in metric_keys(run_id)
+    def _exists_in_run(self, run_id: str) -> bool:
+        return self._key is not None and self._key in metric_keys(run_id)
 
     def _describe(self) -> Dict[str, Any]:
         return {"key": self._key, "run_id": self._run_id, "mode": self._mode}

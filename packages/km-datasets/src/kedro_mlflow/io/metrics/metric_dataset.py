@@ -6,7 +6,6 @@ from typing import Any, Dict, Optional
 from kedro.io.core import DataSetError
 
 from kedro_mlflow.io.common import run_to_log
-from kedro_mlflow.io.common.runs import active_run_id
 
 from .named_metric import NamedMetricDataSet
 from .store import latest_values, log_points, read_history
@@ -59,13 +58,8 @@ class MlflowMetricDataSet(NamedMetricDataSet):
             raise DataSetError(f"{self}: run {run_id} has no value of {key!r} at step {self._step}")
         return at_step[-1]
 
-    def _exists(self) -> bool:
-        if not self.logging_enabled and self._kept_data() is not None:
-            return True
-        run_id = self._run_id or active_run_id()
-        if run_id is None or self._key is None:
-            return False
-        return self._key in latest_values(run_id)
+    def _exists_in_run(self, run_id: str) -> bool:
+        return self._key is not None and self._key in latest_values(run_id)
 
     def _describe(self) -> Dict[str, Any]:
         return {"key": self._key, "run_id": self._run_id, "step": self._step}

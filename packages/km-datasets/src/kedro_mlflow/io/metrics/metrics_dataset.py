@@ -8,7 +8,6 @@ from kedro.io.core import DataSetError
 
 from kedro_mlflow.io.common import AbstractMlflowDataSet, run_to_log
 from kedro_mlflow.io.common.checks import optional_run_id, optional_text
-from kedro_mlflow.io.common.runs import active_run_id
 
 from .store import log_points, metric_keys, read_history
 from .values import Point, check_key, parse_metrics
@@ -105,12 +104,7 @@ class MlflowMetricsDataSet(AbstractMlflowDataSet):
             )
         return {key[len(start) :]: as_entries(read_history(run_id, key)) for key in names}
 
-    def _exists(self) -> bool:
-        if not self.logging_enabled and self._kept_data() is not None:
-            return True
-        run_id = self._run_id or active_run_id()
-        if run_id is None:
-            return False
+    def _exists_in_run(self, run_id: str) -> bool:
         start = f"{self._prefix}." if self._prefix else ""
         return any(key.startswith(start) for key in metric_keys(run_id))
 

@@ -106,12 +106,7 @@ class MlflowModelLoggerDataSet(AbstractMlflowDataSet):
                 f"{self}: no model can be loaded from {uri} ({short_message(error)})"
             ) from None
 
-    def _exists(self) -> bool:
-        if not self.logging_enabled and self._kept_data() is not None:
-            return True
-        run_id = self._run_id or active_run_id()
-        if run_id is None:
-            return False
+    def _exists_in_run(self, run_id: str) -> bool:
         return bool(tracking_client().list_artifacts(run_id, self._artifact_path))
 
     def _describe(self) -> Dict[str, Any]:
