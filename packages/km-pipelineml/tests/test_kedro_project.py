@@ -17,26 +17,15 @@ pytestmark = pytest.mark.slow
 
 KEDRO = str(Path(sys.executable).with_name("kedro"))
 
-# Appended to the project's registry module: the last definition wins.
-REGISTRY = """
-
-def {name}(*args, **kwargs):  # the km-pipelineml test's pipelines
-    from iris_demo.pipeline import create_pipelines as iris_pipelines
-
-    pipelines = iris_pipelines()
-    return {{**pipelines, "__default__": pipelines["training"]}}
-"""
-# kedro 0.17.0/0.17.1 register pipelines in a method of hooks.py's ProjectHooks.
-HOOKS_REGISTRY = """
-
-def _iris_register_pipelines(self):  # the km-pipelineml test's pipelines
-    from iris_demo.pipeline import create_pipelines as iris_pipelines
-
-    pipelines = iris_pipelines()
-    return {"__default__": pipelines["training"], **pipelines}
+# The project's pipelines: iris_demo's, registered through the shared fixture's helper
+# (packages/conftest.py knows where each kedro version registers them).
+PIPELINES = """
+from iris_demo.pipeline import create_pipelines as iris_pipelines
 
 
-ProjectHooks.register_pipelines = hook_impl(_iris_register_pipelines)
+def pipelines():
+    found = iris_pipelines()
+    return {**found, "__default__": found["training"]}
 """
 
 CATALOG = """
@@ -81,7 +70,7 @@ print(json.dumps(mlflow.pyfunc.load_model(sys.argv[1]).predict(instances)["speci
 """
 
 
-def _iris_project(kedro_project: Path) -> None:
+def _iris_project(kedro_project: Path, install) -> None:
     sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
     try:
         from iris_demo.nodes import iris_frames
@@ -94,18 +83,7 @@ def _iris_project(kedro_project: Path) -> None:
     labels.to_frame().to_csv(raw / "labels.csv", index=False)
     with (kedro_project / "conf" / "base" / "catalog.yml").open("a") as catalog:
         catalog.write(CATALOG)
-    package = next(p for p in (kedro_project / "src").iterdir() if (p / "__init__.py").exists())
-    for module, name in (
-        ("pipeline_registry.py", "register_pipelines"),
-        ("pipeline.py", "create_pipelines"),
-    ):
-        path = package / module
-        if path.exists() and f"def {name}" in path.read_text():
-            with path.open("a") as registry:
-                registry.write(REGISTRY.format(name=name))
-            return
-    with (package / "hooks.py").open("a") as hooks:
-        hooks.write(HOOKS_REGISTRY)
+    install(kedro_project, PIPELINES)
 
 
 def _run(args, project: Path, fixtures: Path) -> subprocess.CompletedProcess:
@@ -117,9 +95,9 @@ def _run(args, project: Path, fixtures: Path) -> subprocess.CompletedProcess:
 
 
 def test_kedro_run_trains_then_the_registered_pipeline_ml_logs_its_model(
-    kedro_project: Path, fixtures_dir: Path
+    kedro_project: Path, fixtures_dir: Path, pipelines_installer
 ):
-    _iris_project(kedro_project)
+    _iris_project(kedro_project, pipelines_installer)
     # --tag goes through kedro's own filtering of the PipelineML.
     trained = _run(
         [KEDRO, "run", "--pipeline=training", "--tag=training"], kedro_project, fixtures_dir
@@ -149,9 +127,9 @@ def test_kedro_run_trains_then_the_registered_pipeline_ml_logs_its_model(
 
 
 def test_a_partial_kedro_run_of_a_pipeline_ml_is_refused_clearly(
-    kedro_project: Path, fixtures_dir: Path
+    kedro_project: Path, fixtures_dir: Path, pipelines_installer
 ):
-    _iris_project(kedro_project)
+    _iris_project(kedro_project, pipelines_installer)
     partial = _run([KEDRO, "run", "--pipeline=training", "--node=fit"], kedro_project, fixtures_dir)
     assert partial.returncode != 0
     assert "PipelineMLOperationError" in partial.stderr + partial.stdout
