@@ -2,6 +2,7 @@
 
     nox -s lint build unit tests   # what CI runs (README.md, .ci/run)
     nox -s demo                    # the end-to-end demo
+    nox -s bench [-- --quick]      # every benchmark, one summary table (not in CI)
     nox -l                         # every session and matrix cell
 
 The matrix cells below are the only place that names kedro/mlflow versions for
@@ -159,7 +160,13 @@ def local_requirements(packages: Iterable[str]) -> List[str]:
     return [f"{name} @ {(PACKAGES_DIR / name).as_uri()}" for name in packages]
 
 
-def _install_cell(session: nox.Session, packages: Iterable[str], kedro: str, mlflow: str) -> None:
+def _install_cell(
+    session: nox.Session,
+    packages: Iterable[str],
+    kedro: str,
+    mlflow: str,
+    extras: Iterable[str] = tuple(TEST_REQUIREMENTS),
+) -> None:
     packages = list(packages)
     # Our versions do not change between edits: make uv rebuild them in reused venvs.
     rebuild = [f"--reinstall-package={name}" for name in packages]
@@ -169,7 +176,7 @@ def _install_cell(session: nox.Session, packages: Iterable[str], kedro: str, mlf
         f"kedro=={kedro}",
         f"mlflow=={mlflow}",
         *cell_pins(kedro, mlflow),
-        *TEST_REQUIREMENTS,
+        *extras,
     )
 
 
@@ -231,6 +238,132 @@ if installed != expected:
     sys.exit(f"installed {sorted(installed)}, expected exactly {sorted(expected)}")
 print("installed alone:", ", ".join(sorted(installed)))
 """
+
+
+# `nox -s bench`: one cell, never in CI (figures depend on the machine; nothing fails on one).
+BENCH_CELL = ("0.17.7", "2.12.2")
+# name: (script, arguments for `-- --quick`; without it each script runs its default sizes)
+BENCHMARKS: Dict[str, Tuple[str, List[str]]] = {
+    "startup": ("packages/km-cli/benchmarks/startup.py", ["--repeat", "3"]),
+    "hook_overhead": (
+        "packages/km-hooks/benchmarks/hook_overhead.py",
+        ["--nodes", "20", "--repeat", "1"],
+    ),
+    "metric_history": (
+        "packages/km-datasets/benchmarks/metric_history.py",
+        ["--steps", "200", "--rows", "2000", "--per-value-steps", "50", "--repeat", "1"],
+    ),
+    "predict_latency": (
+        "packages/km-pipelineml/benchmarks/predict_latency.py",
+        ["--repeats", "20"],
+    ),
+}
+
+
+@nox.session(python="3.8")
+def bench(session: nox.Session) -> None:
+    """Every package's benchmark on one cell, then one table of medians and ratios.
+
+    nox -s bench                            default sizes (several minutes)
+    nox -s bench -- --quick                 small sizes, for a trial
+    nox -s bench -- --quick startup         only the named benchmarks
+    """
+    kedro, mlflow = BENCH_CELL
+    quick = "--quick" in session.posargs
+    names = [arg for arg in session.posargs if arg != "--quick"] or list(BENCHMARKS)
+    unknown = sorted(set(names) - set(BENCHMARKS))
+    if unknown:
+        session.error(f"unknown benchmarks {unknown}; known: {', '.join(BENCHMARKS)}")
+    _install_cell(session, PACKAGES, kedro, mlflow)
+    without = _bench_without_environment(session, kedro, mlflow) if "startup" in names else None
+    results = REPORTS_DIR / "bench"
+    results.mkdir(parents=True, exist_ok=True)
+    figures = {}
+    for name in names:
+        script, quick_arguments = BENCHMARKS[name]
+        output = results / f"{name}.json"
+        if output.exists():
+            output.unlink()
+        extra = ["--without-python", without] if name == "startup" else []
+        session.run(
+            "python",
+            script,
+            *(quick_arguments if quick else []),
+            *extra,
+            "--json",
+            str(output),
+        )
+        figures[name] = json.loads(output.read_text())
+    print(bench_table(figures, f"kedro {kedro}, mlflow {mlflow}, Python {session.python}", quick))
+
+
+def _bench_without_environment(session: nox.Session, kedro: str, mlflow: str) -> str:
+    """A second venv with the bench cell's third-party packages and none of ours.
+
+    It gets every requirement our packages declare that is not one of ours, the
+    cell's pins and the test requirements, so only our packages differ (checked).
+    """
+    location = ROOT / ".nox" / "bench-without-km"
+    python = str(location / "bin" / "python")
+    if not Path(python).exists():
+        session.run("uv", "venv", "--python", str(session.python), str(location), external=True)
+    third_party = sorted(
+        {
+            requirement
+            for name in PACKAGES
+            for requirement in _pyproject(name)["project"].get("dependencies", [])
+            if _requirement_name(requirement) not in {*PACKAGES, "kedro", "mlflow"}
+        }
+    )
+    session.run(
+        "uv",
+        "pip",
+        "install",
+        "--python",
+        python,
+        *third_party,
+        f"kedro=={kedro}",
+        f"mlflow=={mlflow}",
+        *cell_pins(kedro, mlflow),
+        *TEST_REQUIREMENTS,
+        external=True,
+    )
+    session.run(python, "-c", _ONLY_THESE_INSTALLED, "[]", external=True, silent=True)
+    frozen = [
+        set(session.run(interpreter, "-c", _FREEZE, external=True, silent=True).splitlines())
+        for interpreter in (str(Path(session.bin) / "python"), python)
+    ]
+    extra = {line for line in frozen[0] ^ frozen[1] if _requirement_name(line) not in PACKAGES}
+    if extra:
+        session.warn(f"the environments differ beyond our packages: {sorted(extra)}")
+    return python
+
+
+_FREEZE = """
+from importlib import metadata
+for d in metadata.distributions():
+    print(d.metadata["Name"].lower().replace("_", "-") + "==" + d.version)
+"""
+
+
+def bench_table(figures: Dict[str, Dict[str, dict]], cell: str, quick: bool) -> str:
+    """One table from the benchmarks' JSON: {benchmark: {case: {median, unit, ratio, ...}}}."""
+    lines = [
+        "",
+        f"Benchmarks, {cell}{' (--quick sizes)' if quick else ' (default sizes)'}",
+        f"{'benchmark':<16}{'case':<38}{'median':>11}{'ratio':>10}  {'vs':<30}"
+        f"{'requests':>9}  note",
+    ]
+    for benchmark, cases in figures.items():
+        for case, figure in cases.items():
+            median = f"{figure['median']:.3f} {figure['unit']}"
+            ratio = f"{figure['ratio']:.2f}x" if figure.get("ratio") is not None else "-"
+            requests = figure.get("requests")
+            lines.append(
+                f"{benchmark:<16}{case:<38}{median:>11}{ratio:>10}  {figure.get('vs', ''):<30}"
+                f"{'-' if requests is None else f'{requests:.0f}':>9}  {figure.get('note', '')}"
+            )
+    return "\n".join(lines)
 
 
 RUFF = "ruff==0.14.5"
@@ -341,10 +474,18 @@ def _wheel_dist(wheel: Path) -> str:
     return wheel.name.split("-")[0].lower()
 
 
-@nox.session(python=False)
+DEMO_CELL = ("3.8", "0.17.7", "2.12.2")
+
+
+@nox.session(python=DEMO_CELL[0])
 def demo(session: nox.Session) -> None:
-    """The end-to-end demo (defined by the integration and demo issue)."""
-    session.error("The demo is not built yet: it lands with the tests-integration and demo issue.")
+    """An iris project made by `kedro mlflow new`, trained, tracked and served.
+
+    Arguments after `--` go to tests-integration/demo.py (e.g. `--tracking-uri URL`).
+    """
+    _, kedro, mlflow = DEMO_CELL
+    _install_cell(session, PACKAGES, kedro, mlflow, extras=())
+    session.run("python", str(ROOT / "tests-integration" / "demo.py"), *session.posargs)
 
 
 @nox.session(python=False)

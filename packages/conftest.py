@@ -50,24 +50,10 @@ def kedro_project(new_project_template: Path, tmp_path: Path) -> Path:
 def install_pipelines(project: Path, source: str) -> None:
     """Make `source` (a module defining `pipelines()` -> {name: Pipeline}) the project's
     registered pipelines, wherever its kedro version registers them."""
-    package = project / "src" / PACKAGE
-    (package / "km_pipelines.py").write_text(source)
-    registry = package / "pipeline_registry.py"  # kedro >= 0.17.2
-    hooks = package / "hooks.py"  # kedro 0.16.5-0.17.1
-    if registry.exists():
-        patch = "def register_pipelines():\n    return _km_pipelines()\n"
-        target = registry
-    elif hooks.exists() and "def register_pipelines(self)" in hooks.read_text():
-        patch = "ProjectHooks.register_pipelines = hook_impl(lambda self: _km_pipelines())\n"
-        target = hooks
-    else:  # kedro 0.16.0-0.16.4: run.py imports create_pipelines from pipeline.py
-        patch = "def create_pipelines(**kwargs):\n    return _km_pipelines()\n"
-        target = package / "pipeline.py"
-    header = (
-        "from kedro.framework.hooks import hook_impl\n"
-        f"from {PACKAGE}.km_pipelines import pipelines as _km_pipelines\n"
-    )
-    target.write_text(target.read_text() + "\n\n" + header + patch)
+    from kedro_mlflow.config.kedro_compat import find_project, register_project_pipelines
+
+    (project / "src" / PACKAGE / "km_pipelines.py").write_text(source)
+    register_project_pipelines(find_project(project), f"{PACKAGE}.km_pipelines", "pipelines")
 
 
 @pytest.fixture

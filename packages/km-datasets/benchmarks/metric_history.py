@@ -1,6 +1,6 @@
 """Benchmark: a node's 2,000-step metric history sent to a local `mlflow server`.
 
-    python packages/km-datasets/benchmarks/metric_history.py [--steps 2000] [--repeat 3]
+    python packages/km-datasets/benchmarks/metric_history.py [--steps N] [--repeat N] [--json PATH]
 
 Run it with the interpreter of an environment that has km-datasets installed (a nox
 session's, or a venv of your own). It starts `mlflow server` (SQLite store, 127.0.0.1)
@@ -18,6 +18,7 @@ on a figure: it reports them.
 """
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -92,6 +93,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20000, help="training rows of the node")
     parser.add_argument("--features", type=int, default=10)
     parser.add_argument("--per-value-steps", type=int, default=200)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     options = parser.parse_args()
     arguments = (options.steps, options.rows, options.features)
 
@@ -143,6 +145,19 @@ def main() -> None:
         f"(one request per value: {options.per_value_steps} steps timed, scaled to"
         f" {options.steps}; counted requests scaled the same way)"
     )
+    if options.json:
+        figures = {
+            name: {
+                "median": seconds,
+                "unit": "s",
+                "ratio": seconds / memory,
+                "vs": "MemoryDataSet",
+                "requests": requests,
+                "note": f"{seconds / pickle:.2f}x PickleDataSet",
+            }
+            for name, (seconds, requests) in results.items()
+        }
+        options.json.write_text(json.dumps(figures, indent=2))
 
 
 def _timed(function: Callable[[], Any]) -> float:

@@ -1,6 +1,6 @@
 """Benchmark: what the hooks add to a 200-node `kedro run`, per tracking backend.
 
-    python packages/km-hooks/benchmarks/hook_overhead.py [--nodes 200] [--repeat 3]
+    python packages/km-hooks/benchmarks/hook_overhead.py [--nodes 200] [--repeat 3] [--json PATH]
 
 Run it with the interpreter of an environment that has the plugin installed (a nox
 session's, or a venv of your own). It makes a project with the installed kedro's
@@ -14,6 +14,7 @@ it never fails on a figure.
 
 import argparse
 import importlib.util
+import json
 import os
 import statistics
 import subprocess
@@ -120,6 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--nodes", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     import kedro
     import mlflow
@@ -146,6 +148,13 @@ def main() -> None:
     print(f"{'backend':<14} {'run (s)':>8} {'ratio':>6} {'requests/run':>13}")
     for name, seconds, requests in rows:
         print(f"{name:<14} {seconds:>8.2f} {seconds / baseline:>6.2f} {requests:>13}")
+    if args.json:
+        figures = {
+            name: {"median": seconds, "unit": "s", "ratio": seconds / baseline, "vs": "no plugin"}
+            for name, seconds, _ in rows
+        }
+        figures["mlflow server"]["requests"] = int(rows[-1][2])
+        args.json.write_text(json.dumps(figures, indent=2))
     print(
         textwrap.dedent("""
         Targets (issue 3): <= 1.10 file store, <= 1.3 sqlite, <= 1.3 server, at most one

@@ -1,6 +1,6 @@
 """Median latency of a logged PipelineML model's predict, against the fitted objects alone.
 
-    python packages/km-pipelineml/benchmarks/predict_latency.py [--repeats 500]
+    python packages/km-pipelineml/benchmarks/predict_latency.py [--repeats 500] [--json PATH]
 
 Trains the iris-like test project (StandardScaler + LogisticRegression on sklearn's
 bundled iris data, no network), logs inference pipelines to a temporary file
@@ -18,6 +18,7 @@ It prints figures and checks the predictions are identical; it never fails on a 
 """
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -79,6 +80,7 @@ def lean_pipeline_ml(project_pipelines):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=500)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
     sys.path.insert(0, str(FIXTURES))
@@ -119,6 +121,7 @@ def main() -> None:
     print("KedroPipelineModel.predict; pyfunc = mlflow's predict (adds the schema check)")
     header = f"{'pipeline':>8} {'rows':>5} {'direct':>7} {'python_model':>13} {'pyfunc':>14}"
     print(header)
+    figures = {}
     for name, model in models.items():
         python_model = model._model_impl.python_model  # the loaded KedroPipelineModel
         for rows in (1, 1000):
@@ -141,6 +144,16 @@ def main() -> None:
                 f" {ms[2]:>7.3f} ({ms[2] / ms[0]:.2f}x)"
                 f"  identical predictions: {'yes' if same else 'NO'}"
             )
+            for column, value in (("python_model", ms[1]), ("pyfunc", ms[2])):
+                figures[f"{name}, {rows} rows: {column}"] = {
+                    "median": value,
+                    "unit": "ms",
+                    "ratio": value / ms[0],
+                    "vs": f"direct {ms[0]:.3f} ms",
+                    "note": "identical predictions" if same else "predictions DIFFER",
+                }
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

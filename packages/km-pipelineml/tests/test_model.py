@@ -13,12 +13,15 @@ import pytest
 import yaml
 from kedro.extras.datasets.pandas import CSVDataSet
 from kedro.io import DataCatalog, MemoryDataSet
+from kedro.pipeline import Pipeline, node
 from kedro.runner import SequentialRunner
 from mlflow.exceptions import MlflowException
 from mlflow.models.signature import infer_signature
 
 from kedro_mlflow.mlflow import KedroPipelineModel, default_conda_env, log_pipeline_ml
 from kedro_mlflow.pipeline import (
+    InferenceOutputError,
+    InputNameError,
     ModelOptionError,
     NonPersistedArtifactError,
     PipelineMLError,
@@ -191,8 +194,42 @@ def test_a_bad_copy_mode_fails_at_construction(trained, copy_mode):
 
 def test_a_plain_pipeline_is_refused(trained):
     pipeline_ml, catalog, _ = trained
-    with pytest.raises(PipelineMLError, match="needs a PipelineML"):
+    with pytest.raises(PipelineMLError, match=r"needs a PipelineML.*from_pipeline"):
         KedroPipelineModel(pipeline_ml.inference, catalog)
+
+
+def test_from_pipeline_models_a_plain_pipeline(trained, tracking):
+    """What `kedro mlflow modelify` logs: any one-output pipeline, its other inputs as files."""
+    pipeline_ml, catalog, instances = trained
+    model = KedroPipelineModel.from_pipeline(
+        pipeline_ml.inference, catalog, "instances", copy_mode="deepcopy"
+    )
+    assert model.artifact_names == ["classifier", "scaler"]
+    with mlflow.start_run() as run:
+        mlflow.pyfunc.log_model(
+            artifact_path="model",
+            python_model=model,
+            artifacts=pipeline_ml.extract_pipeline_artifacts(catalog),
+            conda_env=default_conda_env(pipeline_ml.inference),
+        )
+    loaded = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
+    pd.testing.assert_frame_equal(
+        loaded.predict(instances), run_inference(pipeline_ml, catalog, instances)
+    )
+
+
+def test_from_pipeline_checks_the_pipeline_and_the_catalog(trained):
+    pipeline_ml, catalog, _ = trained
+    inference = pipeline_ml.inference
+    two_outputs = Pipeline([node(len, "instances", "rows"), node(list, "instances", "names")])
+    with pytest.raises(InferenceOutputError, match="exactly one output"):
+        KedroPipelineModel.from_pipeline(two_outputs, catalog, "instances")
+    with pytest.raises(InputNameError, match=r"'scaled_instances' is not a free input.*'scaler'"):
+        KedroPipelineModel.from_pipeline(inference, catalog, "scaled_instances")
+    with pytest.raises(NonPersistedArtifactError, match="'instances' is a MemoryDataSet"):
+        KedroPipelineModel.from_pipeline(inference, catalog, "scaler")
+    with pytest.raises(ModelOptionError, match="copy_mode"):
+        KedroPipelineModel.from_pipeline(inference, catalog, "instances", copy_mode="move")
 
 
 LOAD_AND_PREDICT = """

@@ -6,6 +6,7 @@ nothing at CLI start-up.
 """
 
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -24,11 +25,14 @@ __all__ = [
     "context_env",
     "context_for_run",
     "context_package_name",
+    "context_pipelines",
     "context_project_path",
+    "declare_context_hooks",
     "find_project",
     "is_kedro_016",
     "load_project_context",
     "plugin_hooks_auto_registered",
+    "register_project_pipelines",
     "run_project",
 ]
 
@@ -61,6 +65,15 @@ def context_package_name(context: Any) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         return str(context.package_name)
+
+
+def context_pipelines(context: Any) -> Dict[str, Any]:
+    """The project's registered pipelines, ``{name: Pipeline}``, as `kedro run` sees them."""
+    # Every version answers through the context: 0.16-0.17.2 build them there, and
+    # 0.17.3+ hands out kedro.framework.project.pipelines (with a deprecation warning).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return dict(context.pipelines)
 
 
 def load_project_context(
@@ -163,6 +176,101 @@ def find_project(path: Union[str, Path]) -> Optional[ProjectMetadata]:
 def plugin_hooks_auto_registered() -> bool:
     """kedro >= 0.16.4 registers plugins' hooks from their `kedro.hooks` entry points."""
     return KEDRO_VERSION >= (0, 16, 4)
+
+
+def register_project_pipelines(project: ProjectMetadata, module: str, function: str) -> Path:
+    """Make ``module.function()`` the pipelines of a project made by `kedro new`.
+
+    Each kedro version's template registers pipelines in its own file:
+    `pipeline_registry.py` (0.17.2+), `ProjectHooks.register_pipelines` in `hooks.py`
+    (0.16.5-0.17.1), `create_pipelines` in `pipeline.py` (0.16.0-0.16.4). The function
+    is written there in the template's own style; the file written is returned.
+    """
+    package = project.source_dir / project.package_name
+    registry, hooks = package / "pipeline_registry.py", package / "hooks.py"
+    if registry.is_file():
+        registry.write_text(_REGISTRY.format(module=module, function=function), encoding="utf-8")
+        return registry
+    if hooks.is_file() and _HOOKS_REGISTRY.search(hooks.read_text(encoding="utf-8")):
+        text = _HOOKS_REGISTRY.sub(
+            lambda match: match.group(1) + _HOOKS_METHOD_BODY,
+            hooks.read_text(encoding="utf-8"),
+            count=1,
+        )
+        import_line = f"from {module} import {function} as build_pipelines\n"
+        if import_line not in text:  # the project's own import group, after kedro's
+            text = text.replace(
+                "\n\n\nclass ProjectHooks", f"\n{import_line}\n\nclass ProjectHooks", 1
+            )
+        hooks.write_text(text, encoding="utf-8")
+        return hooks
+    legacy = package / "pipeline.py"
+    legacy.write_text(_LEGACY_REGISTRY.format(module=module, function=function), encoding="utf-8")
+    return legacy
+
+
+_REGISTRY = '''"""The project's pipelines."""
+
+from typing import Dict
+
+from kedro.pipeline import Pipeline
+
+from {module} import {function} as build_pipelines
+
+
+def register_pipelines() -> Dict[str, Pipeline]:
+    """The project's pipelines, by name (``__default__`` runs with `kedro run`)."""
+    return build_pipelines()
+'''
+
+_LEGACY_REGISTRY = '''"""The project's pipelines."""
+
+from typing import Dict
+
+from kedro.pipeline import Pipeline
+
+from {module} import {function} as build_pipelines
+
+
+def create_pipelines(**kwargs) -> Dict[str, Pipeline]:
+    """The project's pipelines, by name (``__default__`` runs with `kedro run`)."""
+    return build_pipelines()
+'''
+
+# The method's signature line, then its body up to the next hook of the class.
+_HOOKS_REGISTRY = re.compile(
+    r"(    @hook_impl\n    def register_pipelines\(self\)[^\n]*\n)(.*?)(?=\n    @hook_impl|\Z)",
+    re.DOTALL,
+)
+_HOOKS_METHOD_BODY = '''        """The project's pipelines, by name."""
+        return build_pipelines()
+'''
+
+
+def declare_context_hooks(project: ProjectMetadata, import_line: str, hooks: str) -> Optional[Path]:
+    """On kedro < 0.16.4, list ``hooks`` in the ProjectContext of a `kedro new` project.
+
+    Those versions register only the hooks a project declares. Returns run.py when it
+    was edited, None when the kedro version registers plugins' hooks itself.
+    """
+    if plugin_hooks_auto_registered():
+        return None
+    run_py = project.source_dir / project.package_name / "run.py"
+    text = run_py.read_text(encoding="utf-8")
+    declaration = f"    hooks = ({hooks})\n"
+    if declaration in text:
+        return run_py
+    text = re.sub(
+        r"(\n    package_name = [^\n]*\n)", lambda m: m.group(1) + declaration, text, count=1
+    )
+    text = re.sub(
+        r"(\nfrom kedro\.pipeline import Pipeline\n)",
+        lambda m: m.group(1) + import_line + "\n",
+        text,
+        count=1,
+    )
+    run_py.write_text(text, encoding="utf-8")
+    return run_py
 
 
 def context_for_run(run_params: Dict[str, Any]) -> Any:

@@ -2,19 +2,23 @@
 
 import copy
 from pathlib import PurePosixPath
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 from kedro.io import DataCatalog, MemoryDataSet
 from kedro.pipeline import Pipeline
 
+from kedro_mlflow.pipeline.artifacts import check_persisted
 from kedro_mlflow.pipeline.copy_modes import CopyMode, check_copy_mode, copied, mode_for
-from kedro_mlflow.pipeline.errors import PipelineMLError
+from kedro_mlflow.pipeline.errors import InputNameError, PipelineMLError, quoted
 from kedro_mlflow.pipeline.pipeline_ml import PipelineML
+from kedro_mlflow.pipeline.validation import inference_output
 from mlflow.pyfunc import PythonModel
 
 
 class KedroPipelineModel(PythonModel):
     """Runs a PipelineML's inference pipeline on the DataFrame given to ``predict``.
+
+    :meth:`from_pipeline` makes one of any pipeline with a single output.
 
     Args:
         pipeline_ml: The PipelineML whose inference pipeline becomes the model.
@@ -37,19 +41,76 @@ class KedroPipelineModel(PythonModel):
         if not isinstance(pipeline_ml, PipelineML):
             raise PipelineMLError(
                 "KedroPipelineModel needs a PipelineML (from pipeline_ml_factory), "
-                f"got {type(pipeline_ml).__name__}."
+                f"got {type(pipeline_ml).__name__}; for any other pipeline, use "
+                "KedroPipelineModel.from_pipeline(pipeline, catalog, input_name)."
             )
-        check_copy_mode(copy_mode, pipeline_ml.inference.data_sets())
-        self.pipeline = Pipeline(pipeline_ml.inference.nodes)
-        self.input_name = pipeline_ml.input_name
-        self.output_name = pipeline_ml.output_name
+        self._bind(
+            pipeline_ml.inference,
+            pipeline_ml.input_name,
+            pipeline_ml.output_name,
+            pipeline_ml.artifact_names,
+            catalog,
+            copy_mode,
+            runner,
+        )
+
+    @classmethod
+    def from_pipeline(
+        cls,
+        pipeline: Pipeline,
+        catalog: DataCatalog,
+        input_name: str,
+        copy_mode: CopyMode = None,
+        runner: Optional[Any] = None,
+    ) -> "KedroPipelineModel":
+        """A model of any pipeline with one output: what ``kedro mlflow modelify`` logs.
+
+        Every free input of ``pipeline`` but ``input_name`` is an artifact: ``catalog``
+        must save each to a local file. ``copy_mode`` and ``runner`` as in the class.
+
+        Raises:
+            InferenceOutputError, InputNameError, NonPersistedArtifactError,
+            ModelOptionError: the pipeline, input or catalog cannot make a model.
+        """
+        output_name = inference_output(pipeline)
+        if input_name not in pipeline.inputs():
+            raise InputNameError(
+                f"input_name {input_name!r} is not a free input of the pipeline; its free "
+                f"inputs are {quoted(pipeline.inputs()) or 'none'}."
+            )
+        model = cls.__new__(cls)
+        model._bind(
+            pipeline,
+            input_name,
+            output_name,
+            pipeline.inputs() - {input_name},
+            catalog,
+            copy_mode,
+            runner,
+        )
+        return model
+
+    def _bind(
+        self,
+        pipeline: Pipeline,
+        input_name: str,
+        output_name: str,
+        artifact_names: Iterable[str],
+        catalog: DataCatalog,
+        copy_mode: CopyMode,
+        runner: Optional[Any],
+    ) -> None:
+        check_copy_mode(copy_mode, pipeline.data_sets())
+        self.pipeline = Pipeline(pipeline.nodes)
+        self.input_name = input_name
+        self.output_name = output_name
         self.copy_mode = copy_mode
         self.runner = runner
         # Only these entries travel with the model: they know the artifacts' formats.
         # The catalog's other entries may hold credentials and are left behind.
-        pipeline_ml.check_artifacts_persisted(catalog)
+        check_persisted(catalog, artifact_names)
         self.artifact_datasets = {
-            name: copy.deepcopy(catalog._data_sets[name]) for name in pipeline_ml.artifact_names
+            name: copy.deepcopy(catalog._data_sets[name]) for name in artifact_names
         }
         self._loaded: Optional[Dict[str, Any]] = None
 

@@ -16,11 +16,7 @@ def check_persisted(catalog: DataCatalog, names: Iterable[str]) -> None:
 
     Safe before a run: it looks at the catalog's entries, not at files or versions.
     """
-    problems = []
-    for name in sorted(names):
-        problem = _problem(name, _entry(catalog, name))
-        if problem:
-            problems.append(problem)
+    problems = [p for p in (persistence_problem(catalog, n) for n in sorted(names)) if p]
     if problems:
         raise NonPersistedArtifactError(
             "The inference pipeline's model ships these inputs as artifacts, so the "
@@ -36,7 +32,7 @@ def local_paths(catalog: DataCatalog, names: Iterable[str]) -> Dict[str, str]:
     paths = {}
     missing = []
     for name in names:
-        path = Path(str(_load_path(_entry(catalog, name))))
+        path = current_file(catalog, name)
         if not path.exists():
             missing.append(f"{name!r} ({path})")
         paths[name] = str(path)
@@ -48,7 +44,22 @@ def local_paths(catalog: DataCatalog, names: Iterable[str]) -> Dict[str, str]:
     return paths
 
 
-def _entry(catalog: DataCatalog, name: str) -> Any:
+def persistence_problem(catalog: DataCatalog, name: str) -> str:
+    """Why ``name`` is not saved to a local file by ``catalog``; "" when it is."""
+    return _problem(name, catalog_entry(catalog, name))
+
+
+def current_file(catalog: DataCatalog, name: str) -> Path:
+    """The local file ``name`` loads from (its latest version when versioned).
+
+    Only for datasets without a :func:`persistence_problem`; a versioned dataset with
+    no saved version raises kedro's ``VersionNotFoundError``.
+    """
+    return Path(str(_load_path(catalog_entry(catalog, name))))
+
+
+def catalog_entry(catalog: DataCatalog, name: str) -> Any:
+    """The dataset object ``catalog`` holds for ``name``, or None."""
     # DataCatalog has no public accessor by name that survives names like "a.b".
     return catalog._data_sets.get(name)
 

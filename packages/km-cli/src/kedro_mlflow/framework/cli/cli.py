@@ -15,9 +15,11 @@ from typing import List
 import click
 
 from .init_command import init
+from .modelify_command import modelify
+from .new_command import new
 from .ui_command import ui
 
-PROJECT_COMMANDS = ("init", "ui")
+PROJECT_COMMANDS = ("init", "modelify", "ui")
 
 
 class _MlflowGroup(click.Group):
@@ -38,6 +40,8 @@ def mlflow_commands() -> None:
 
 
 mlflow_commands.add_command(init)
+mlflow_commands.add_command(modelify)
+mlflow_commands.add_command(new)
 mlflow_commands.add_command(ui)
 
 

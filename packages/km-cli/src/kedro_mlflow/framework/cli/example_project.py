@@ -1,0 +1,72 @@
+"""The iris example that `kedro mlflow new` adds to a project made by `kedro new`.
+
+Its files live in ``templates/iris``: data and pipeline modules are copied, catalog
+and parameter entries appended to the project's own files, and the pipelines
+registered wherever the installed kedro version registers them.
+"""
+
+import shutil
+from pathlib import Path
+from typing import List
+
+from kedro_mlflow.config import render_mlflow_yml
+from kedro_mlflow.config.kedro_compat import (
+    ProjectMetadata,
+    declare_context_hooks,
+    register_project_pipelines,
+)
+
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "iris"
+PIPELINES_MODULE = "pipelines.iris"  # under the project's package
+APPENDED = ("conf/base/catalog.yml", "conf/base/parameters.yml")
+COPIED = ("data/01_raw/iris_instances.csv", "data/01_raw/iris_labels.csv")
+REQUIREMENT = "kedro-mlflow>=0.8,<0.9"
+
+
+def add_iris_example(project: ProjectMetadata) -> List[str]:
+    """Add the example to ``project``; return the files written, relative to its root."""
+    root = project.project_path
+    written: List[str] = []
+    for name in COPIED:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(TEMPLATE / name, root / name)
+        written.append(name)
+    for name in APPENDED:
+        with open(root / name, "a", encoding="utf-8") as handle:
+            handle.write((TEMPLATE / name).read_text(encoding="utf-8"))
+        written.append(name)
+
+    package = project.source_dir / project.package_name
+    target = package / Path(*PIPELINES_MODULE.split("."))
+    target.mkdir(parents=True, exist_ok=True)
+    for module in sorted((TEMPLATE / "src" / "pipelines" / "iris").glob("*.py")):
+        shutil.copyfile(module, target / module.name)
+        written.append(_relative(target / module.name, root))
+    registry = register_project_pipelines(
+        project, f"{project.package_name}.{PIPELINES_MODULE}", "create_pipelines"
+    )
+    written.append(_relative(registry, root))
+    run_py = declare_context_hooks(
+        project,
+        "from kedro_mlflow.framework.hooks import mlflow_node_hook, mlflow_pipeline_hook",
+        "mlflow_pipeline_hook, mlflow_node_hook",
+    )
+    if run_py is not None:
+        written.append(_relative(run_py, root))
+
+    requirements = project.source_dir / "requirements.txt"
+    if requirements.is_file():
+        text = requirements.read_text(encoding="utf-8")
+        separator = "" if text.endswith("\n") or not text else "\n"
+        requirements.write_text(f"{text}{separator}{REQUIREMENT}\n", encoding="utf-8")
+        written.append(_relative(requirements, root))
+
+    mlflow_yml = root / "conf" / "local" / "mlflow.yml"
+    mlflow_yml.parent.mkdir(parents=True, exist_ok=True)
+    mlflow_yml.write_text(render_mlflow_yml(project.package_name), encoding="utf-8")
+    written.append(_relative(mlflow_yml, root))
+    return written
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
