@@ -29,8 +29,19 @@ DIST_DIR = ROOT / "dist"
 REPORTS_DIR = ROOT / "reports"
 
 # Install order does not matter to the resolver; this one reads bottom-up.
-PACKAGES = ["km-config", "km-datasets", "km-pipelineml", "km-hooks", "km-cli", "kedro-mlflow"]
-PACKAGES_WITH_TESTS = [name for name in PACKAGES if name != "kedro-mlflow"]
+PACKAGES = [
+    "km-config",
+    "km-datasets",
+    "km-pipelineml",
+    "km-hooks",
+    "km-cli-entrypoint",
+    "km-cli",
+    "kedro-mlflow",
+]
+# km-cli's tests cover its entry point distribution; the meta-package has no code.
+PACKAGES_WITH_TESTS = [
+    name for name in PACKAGES if name not in ("kedro-mlflow", "km-cli-entrypoint")
+]
 
 MLFLOW_LOW = "1.9.0"
 
@@ -60,6 +71,9 @@ TEST_REQUIREMENTS = [
     # km-pipelineml: the iris-like test project, and property-based pipeline shapes.
     "scikit-learn",
     "hypothesis",
+    # tests-integration: `mlflow server` over a PostgreSQL store. 2.9.9 is the last
+    # release with cp37 wheels (2.9.10 has cp38, 2.9.11 neither): one pin for every cell.
+    "psycopg2-binary>=2.9.5,<2.9.10",
 ]
 
 
@@ -222,7 +236,9 @@ def unit(session: nox.Session, package: str, kedro: str, mlflow: str) -> None:
     """One package installed alone with its declared dependencies, running its own tests."""
     closure = local_closure(package)
     _install_cell(session, closure, kedro, mlflow)
-    session.run("python", "-c", _ONLY_THESE_INSTALLED, json.dumps(sorted(closure)))
+    session.run(
+        "python", "-c", _ONLY_THESE_INSTALLED, json.dumps(sorted(closure)), json.dumps(PACKAGES)
+    )
     _pytest(session, f"unit-{package}-kedro{kedro}-mlflow{mlflow}", f"packages/{package}/tests")
 
 
@@ -231,8 +247,8 @@ def unit(session: nox.Session, package: str, kedro: str, mlflow: str) -> None:
 _ONLY_THESE_INSTALLED = """
 import json, sys
 from importlib import metadata
-ours = {"km-config", "km-datasets", "km-pipelineml", "km-hooks", "km-cli", "kedro-mlflow"}
 expected = set(json.loads(sys.argv[1]))
+ours = set(json.loads(sys.argv[2]))
 installed = {d.metadata["Name"].lower() for d in metadata.distributions()} & ours
 if installed != expected:
     sys.exit(f"installed {sorted(installed)}, expected exactly {sorted(expected)}")
@@ -328,7 +344,9 @@ def _bench_without_environment(session: nox.Session, kedro: str, mlflow: str) ->
         *TEST_REQUIREMENTS,
         external=True,
     )
-    session.run(python, "-c", _ONLY_THESE_INSTALLED, "[]", external=True, silent=True)
+    session.run(
+        python, "-c", _ONLY_THESE_INSTALLED, "[]", json.dumps(PACKAGES), external=True, silent=True
+    )
     frozen = [
         set(session.run(interpreter, "-c", _FREEZE, external=True, silent=True).splitlines())
         for interpreter in (str(Path(session.bin) / "python"), python)

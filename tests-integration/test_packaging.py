@@ -15,7 +15,14 @@ from typing import List
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-DISTRIBUTIONS = ["km-config", "km-datasets", "km-pipelineml", "km-hooks", "km-cli"]
+DISTRIBUTIONS = [
+    "km-config",
+    "km-datasets",
+    "km-pipelineml",
+    "km-hooks",
+    "km-cli-entrypoint",
+    "km-cli",
+]
 SUBPACKAGES = {
     "km-config": ["kedro_mlflow.config", "kedro_mlflow.framework.context"],
     "km-datasets": [

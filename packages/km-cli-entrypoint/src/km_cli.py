@@ -1,0 +1,34 @@
+"""kedro's entry point into km-cli: the `kedro mlflow` command group.
+
+This module ships in km-cli-entrypoint, a distribution that requires nothing:
+kedro 0.16/0.17 load CLI entry points with pkg_resources, which first resolves
+every requirement of the declaring distribution, recursively (for km-cli, the
+~135 distributions under kedro and mlflow: over a second on every `kedro` call).
+`kedro info` names a plugin after this module, so it reports km-cli's version.
+kedro imports it on every call: it must stay cheap (no mlflow, no pandas).
+"""
+
+import click
+
+try:
+    from kedro_mlflow.framework.cli.cli import commands
+except ImportError as _missing:  # km-cli uninstalled, this distribution left behind
+    _reason = f"{type(_missing).__name__}: {_missing}"
+
+    @click.group(name="kedro-mlflow")
+    def commands() -> None:
+        """kedro-mlflow's commands (km-cli is missing)."""
+
+    @commands.command(
+        name="mlflow",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+    def _km_cli_missing() -> None:
+        """kedro-mlflow's commands need km-cli, which is not installed."""
+        raise click.ClickException(
+            "`kedro mlflow` needs km-cli: `pip install km-cli` (or remove its entry point"
+            f" with `pip uninstall km-cli-entrypoint`). ({_reason})"
+        )
+
+
+__all__ = ["commands"]
