@@ -205,6 +205,36 @@ def test_entry_points_register_the_hooks_on_their_own(project: Path):
     assert len(runs(project)) == 1
 
 
+def _disable_plugin(project: Path, name: str) -> None:
+    """List ``name`` in the project's disabled plugins, where its kedro version reads them."""
+    settings = project / "src" / PACKAGE / "settings.py"
+    if settings.exists():  # kedro 0.17
+        settings.write_text(settings.read_text() + f"\nDISABLE_HOOKS_FOR_PLUGINS = ({name!r},)\n")
+    else:  # kedro 0.16: .kedro.yml
+        kedro_yml = project / ".kedro.yml"
+        kedro_yml.write_text(kedro_yml.read_text() + f"disable_hooks_for_plugins:\n  - {name}\n")
+
+
+@pytest.mark.skipif(not plugin_hooks_auto_registered(), reason="kedro < 0.16.4")
+@pytest.mark.parametrize("name", ["kedro-mlflow", "km-hooks"])
+def test_a_project_can_disable_the_auto_registered_hooks(project: Path, name: str):
+    _disable_plugin(project, name)
+    result = kedro_run(project, [])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert runs(project) == []
+
+
+@pytest.mark.skipif(not plugin_hooks_auto_registered(), reason="kedro < 0.16.4")
+def test_hooks_declared_by_hand_track_when_the_plugin_is_disabled(project: Path):
+    _disable_plugin(project, "kedro-mlflow")
+    _declare_hooks_by_hand(project)
+    result = kedro_run(project, ["--params", "alpha:0.7"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    (run,) = runs(project)
+    assert run.info.status == "FINISHED"
+    assert run.data.params["alpha"] == "0.7"
+
+
 def _python(project: Path, body: str) -> "subprocess.CompletedProcess[str]":
     """Run ``body`` in a new Python process in the project; ``run(name)`` runs a pipeline."""
     code = (

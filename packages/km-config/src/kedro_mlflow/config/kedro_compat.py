@@ -10,7 +10,7 @@ import re
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Dict, NamedTuple, Optional, Tuple, Union
+from typing import Any, Dict, FrozenSet, NamedTuple, Optional, Tuple, Union
 
 from kedro import __version__ as KEDRO_VERSION_STRING
 from kedro.config import MissingConfigException
@@ -28,6 +28,7 @@ __all__ = [
     "context_pipelines",
     "context_project_path",
     "declare_context_hooks",
+    "disabled_plugin_hooks",
     "find_project",
     "is_kedro_016",
     "load_project_context",
@@ -155,22 +156,50 @@ def find_project(path: Union[str, Path]) -> Optional[ProjectMetadata]:
     Reading the files, not kedro's private helpers, works for every layout.
     """
     root = Path(path).expanduser().resolve()
-    settings: Dict[str, Any] = {}
+    settings = _metadata_settings(root)
+    package = settings.get("package_name") or str(settings.get("context_path", "")).split(".")[0]
+    if not package:
+        return None
+    return ProjectMetadata(root, package, root / str(settings.get("source_dir", "src")))
+
+
+def _metadata_settings(root: Path) -> Dict[str, Any]:
+    """The project's `.kedro.yml`, else its pyproject.toml `[tool.kedro]` table."""
     kedro_yml = root / ".kedro.yml"
     pyproject = root / "pyproject.toml"
     if kedro_yml.is_file():
         import yaml
 
-        settings = yaml.safe_load(kedro_yml.read_text(encoding="utf-8")) or {}
-    elif pyproject.is_file():
+        return yaml.safe_load(kedro_yml.read_text(encoding="utf-8")) or {}
+    if pyproject.is_file():
         import tomli
 
         with open(pyproject, "rb") as handle:
-            settings = tomli.load(handle).get("tool", {}).get("kedro", {})
-    package = settings.get("package_name") or str(settings.get("context_path", "")).split(".")[0]
-    if not package:
-        return None
-    return ProjectMetadata(root, package, root / str(settings.get("source_dir", "src")))
+            return tomli.load(handle).get("tool", {}).get("kedro", {})
+    return {}
+
+
+def disabled_plugin_hooks(project_path: Union[str, Path]) -> FrozenSet[str]:
+    """The plugins whose auto-registered hooks the project turns off.
+
+    kedro 0.16 reads `disable_hooks_for_plugins` from `.kedro.yml` or `[tool.kedro]`;
+    kedro 0.17 reads `DISABLE_HOOKS_FOR_PLUGINS` from the package's settings.py.
+    """
+    root = Path(project_path).expanduser().resolve()
+    if is_kedro_016():
+        names = _metadata_settings(root).get("disable_hooks_for_plugins") or []
+    else:
+        project = find_project(root)
+        if project is None:
+            return frozenset()
+        import importlib
+
+        try:
+            settings = importlib.import_module(f"{project.package_name}.settings")
+        except ImportError:
+            return frozenset()
+        names = getattr(settings, "DISABLE_HOOKS_FOR_PLUGINS", ())
+    return frozenset(str(name) for name in names)
 
 
 def plugin_hooks_auto_registered() -> bool:
