@@ -1,4 +1,4 @@
-"""Fixtures shared by the integration tests: a real `mlflow server` and its request count."""
+"""Fixtures shared by the integration tests: real `mlflow server`s and a request count."""
 
 import sys
 import uuid
@@ -13,12 +13,28 @@ from mlflow.tracking import MlflowClient
 # importable by name, for this file, the tests and the benchmarks alike.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mlflow_server import MlflowServer, RequestCounter
+from postgres_server import PostgresServer, postgres_missing
 
 
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory) -> Iterator[MlflowServer]:
     """One `mlflow server` (SQLite store, 127.0.0.1) for the whole session."""
     with MlflowServer(tmp_path_factory.mktemp("mlflow-server")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_mlflow_server(tmp_path_factory) -> Iterator[MlflowServer]:
+    """One `mlflow server` over a PostgreSQL store (both on 127.0.0.1) for the whole session.
+
+    Artifacts are served by the server where mlflow can (1.23+), else written to its
+    folder. Fails, rather than skips, on a machine without PostgreSQL: CI has it.
+    """
+    missing = postgres_missing()
+    if missing:
+        pytest.fail(f"postgres_mlflow_server: {missing}", pytrace=False)
+    folder = tmp_path_factory.mktemp("mlflow-postgres-server")
+    with PostgresServer() as database, MlflowServer(folder, backend_uri=database.uri) as server:
         yield server
 
 

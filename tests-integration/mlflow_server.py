@@ -5,9 +5,10 @@
         ...
         proxy.count()                           # requests made so far
 
-The server listens on 127.0.0.1 only, over a SQLite store and an artifact folder in
-``folder``. From mlflow 1.23 it also serves the artifacts, so clients send them over
-HTTP as they do to a remote server; older versions write them to the folder directly
+The server listens on 127.0.0.1 only, over a SQLite store (or the backend store URI
+given, e.g. a PostgreSQL database) and an artifact folder in ``folder``. From mlflow
+1.23 it also serves the artifacts, so clients send them over HTTP as they do to a
+remote server; older versions write them to the folder directly
 (`kedro_mlflow.config.mlflow_compat.server_artifact_options`). Nothing here depends on
 kedro-mlflow's datasets: the tests of every package may use it.
 """
@@ -47,14 +48,16 @@ class MlflowServer:
         folder: where the SQLite store (``mlflow.db``), the artifacts and the server's
             log (``server.log``) go; created if needed.
         workers: gunicorn workers (2 lets a parallel run's requests overlap).
+        backend_uri: the backend store instead of ``folder``'s SQLite file, e.g.
+            ``postgresql://user@127.0.0.1:PORT/db`` (needs psycopg2).
     """
 
-    def __init__(self, folder: Path, workers: int = 2) -> None:
+    def __init__(self, folder: Path, workers: int = 2, backend_uri: Optional[str] = None) -> None:
         self.folder = Path(folder)
         self.workers = workers
         self.port = free_port()
         self.url = f"http://{LOOPBACK}:{self.port}"
-        self.backend_uri = f"sqlite:///{self.folder / 'mlflow.db'}"
+        self.backend_uri = backend_uri or f"sqlite:///{self.folder / 'mlflow.db'}"
         self.log_path = self.folder / "server.log"
         self._process: Optional[subprocess.Popen] = None
 

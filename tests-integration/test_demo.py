@@ -2,8 +2,9 @@
 
 The demo makes its project with `kedro mlflow new`, trains it with `kedro run`,
 loads and serves the logged model. These tests run it on the project's own file
-store and against a real `mlflow server`, then check the run, and that the served
-model answers as the project's own inference pipeline does.
+store and against a real `mlflow server` (over SQLite, and over PostgreSQL), then
+check the run, and that the served model answers as the project's own inference
+pipeline does.
 """
 
 import os
@@ -94,7 +95,13 @@ def test_demo_on_the_project_file_store(tmp_path: Path):
     assert model_says["species"].tolist() == pipeline_says["species"].tolist()
 
 
-def test_demo_against_a_tracking_server(tmp_path: Path, mlflow_server):
+@pytest.mark.parametrize(
+    "server_fixture",
+    ["mlflow_server", "postgres_mlflow_server"],
+    ids=["sqlite-store", "postgresql-store"],
+)
+def test_demo_against_a_tracking_server(tmp_path: Path, request, server_fixture: str):
+    mlflow_server = request.getfixturevalue(server_fixture)
     output = run_demo(tmp_path, "--tracking-uri", mlflow_server.url)
     assert f"tracking URI: {mlflow_server.url}" in output
     assert "served predictions == loaded model's predictions" in output

@@ -177,3 +177,15 @@ def test_any_http_answer_counts_as_reachable():
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.timeout(60)
+def test_a_server_too_busy_to_answer_is_not_taken_for_a_dead_one():
+    # it accepts connections (the kernel does, from the backlog) but never replies
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(8)
+    try:
+        check_reachable(f"http://127.0.0.1:{busy.getsockname()[1]}", timeout=2.0)
+    finally:
+        busy.close()

@@ -1,11 +1,12 @@
 """Point MLflow at a project's configuration: credentials, tracking URI, experiment."""
 
 import os
+import socket
 import ssl
 from typing import TYPE_CHECKING, Any, Mapping
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
-from urllib.request import Request, urlopen
+from urllib.request import Request, getproxies, proxy_bypass, urlopen
 
 from .errors import KedroMlflowConfigError
 from .reader import files_defining
@@ -50,27 +51,44 @@ def export_credentials(config: "KedroMlflowConfig") -> None:
 
 
 def check_reachable(uri: str, timeout: float = 5.0) -> None:
-    """Fail at once when an HTTP tracking server does not answer.
+    """Fail at once when nothing listens at an HTTP tracking server's address.
 
-    MLflow's own client retries a dead server for minutes before it gives up; one
-    plain request with a timeout tells the user right away. Any HTTP answer, even an
-    error status or a TLS complaint, means something listens: MLflow takes it from there.
+    MLflow's own client retries a dead server for minutes before it gives up. A TCP
+    connection tells the user right away, and does not mistake a server that is busy
+    answering other runs for a dead one. Behind an HTTP proxy, one plain request is
+    made instead: any HTTP answer, even an error status or a TLS complaint, counts.
     """
-    if urlparse(uri).scheme not in ("http", "https"):
+    parsed = urlparse(uri)
+    if parsed.scheme not in ("http", "https"):
         return
     try:
-        urlopen(Request(uri.rstrip("/") + "/", method="GET"), timeout=timeout).close()
-    except HTTPError:
-        return
+        if _proxied(parsed.hostname or ""):
+            _answers_through_proxy(uri, timeout)
+        else:
+            port = parsed.port or (443 if parsed.scheme == "https" else 80)
+            socket.create_connection((parsed.hostname, port), timeout=timeout).close()
     except (URLError, OSError) as error:
         reason = getattr(error, "reason", error)
-        if isinstance(reason, ssl.SSLError):
-            return
         raise KedroMlflowConfigError(
             f"the tracking server {uri} does not answer ({reason}): start it, or point"
             " mlflow_tracking_uri at a running one",
             key="mlflow_tracking_uri",
         ) from None
+
+
+def _proxied(host: str) -> bool:
+    return bool(getproxies()) and not proxy_bypass(host)
+
+
+def _answers_through_proxy(uri: str, timeout: float) -> None:
+    try:
+        urlopen(Request(uri.rstrip("/") + "/", method="GET"), timeout=timeout).close()
+    except HTTPError:
+        return
+    except URLError as error:
+        if isinstance(error.reason, ssl.SSLError):
+            return
+        raise
 
 
 def setup_tracking(config: "KedroMlflowConfig") -> str:
