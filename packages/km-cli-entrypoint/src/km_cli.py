@@ -12,23 +12,34 @@ import click
 
 try:
     from kedro_mlflow.framework.cli.cli import commands
-except ImportError as _missing:  # km-cli uninstalled, this distribution left behind
-    _reason = f"{type(_missing).__name__}: {_missing}"
+except ImportError as _missing:  # km-cli uninstalled, or its files deleted
+    try:  # pip's in-place upgrade from kedro-mlflow 0.7 deletes some of our files
+        from kedro_mlflow.config.installation import damage_report
+
+        _problem = damage_report()
+    except ImportError:  # km-config is not installed either
+        _problem = None
+    if _problem:
+        _summary = "kedro-mlflow's installation is damaged: `kedro mlflow` says how to repair it."
+    else:
+        _summary = "kedro-mlflow's commands need km-cli, which is not installed."
+        _problem = (
+            "`kedro mlflow` needs km-cli: `pip install km-cli` (or remove its entry point"
+            f" with `pip uninstall km-cli-entrypoint`). ({type(_missing).__name__}: {_missing})"
+        )
 
     @click.group(name="kedro-mlflow")
     def commands() -> None:
-        """kedro-mlflow's commands (km-cli is missing)."""
+        """kedro-mlflow's commands (km-cli is missing or damaged)."""
 
     @commands.command(
         name="mlflow",
+        help=_summary,
+        add_help_option=False,  # `kedro mlflow -h` too says what is wrong
         context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
     )
-    def _km_cli_missing() -> None:
-        """kedro-mlflow's commands need km-cli, which is not installed."""
-        raise click.ClickException(
-            "`kedro mlflow` needs km-cli: `pip install km-cli` (or remove its entry point"
-            f" with `pip uninstall km-cli-entrypoint`). ({_reason})"
-        )
+    def _km_cli_unavailable() -> None:
+        raise click.ClickException(_problem)
 
 
 __all__ = ["commands"]
