@@ -86,3 +86,30 @@ def local_data(tmp_path: Path) -> Path:
     folder = tmp_path / "data"
     folder.mkdir()
     return folder
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """One line per scenario group (test module) of tests-integration, with counts."""
+    here = Path(__file__).resolve().parent.name + "/"
+    groups: dict = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            if not nodeid.startswith(here) or getattr(report, "when", "call") not in (
+                "call",
+                "setup",
+            ):
+                continue
+            if outcome == "passed" and report.when != "call":
+                continue
+            group = nodeid[len(here) :].split("::")[0][: -len(".py")].replace("test_", "", 1)
+            counts = groups.setdefault(group, {"passed": 0, "failed": 0, "skipped": 0})
+            counts["failed" if outcome == "error" else outcome] += 1
+    if not groups:
+        return
+    terminalreporter.section("tests-integration scenario groups")
+    for group, counts in sorted(groups.items()):
+        terminalreporter.write_line(
+            f"{group}: {counts['passed']} passed, {counts['failed']} failed,"
+            f" {counts['skipped']} skipped"
+        )

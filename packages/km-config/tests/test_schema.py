@@ -27,6 +27,8 @@ ALL_KEYS = {
     "hooks.node.recursive": True,
     "hooks.node.sep": ".",
     "hooks.node.long_parameters_strategy": "fail",
+    "hooks.pipeline": None,
+    "hooks.pipeline.log_dataset_inputs": False,
 }
 
 
@@ -35,7 +37,15 @@ def test_schema_has_every_documented_key_with_its_default():
     assert keys == ALL_KEYS
     assert all(key.help for key in iter_keys())
     sections = {key.path for key in iter_keys() if key.is_section}
-    assert sections == {"disable_tracking", "experiment", "run", "ui", "hooks", "hooks.node"}
+    assert sections == {
+        "disable_tracking",
+        "experiment",
+        "run",
+        "ui",
+        "hooks",
+        "hooks.node",
+        "hooks.pipeline",
+    }
 
 
 def test_empty_file_gives_the_defaults_resolved_for_the_project(tmp_path: Path):
@@ -63,7 +73,8 @@ def test_every_key_set_is_kept(tmp_path: Path):
                 "recursive": False,
                 "sep": "__",
                 "long_parameters_strategy": "tag",
-            }
+            },
+            "pipeline": {"log_dataset_inputs": True},
         },
     }
     config = KedroMlflowConfig.from_dict(data, project_path=tmp_path, package_name="ignored")
@@ -120,7 +131,7 @@ def test_unknown_key_with_nothing_close_lists_the_allowed_keys():
         ),
         ({"hooks": {"node": {"sep": ""}}}, "hooks.node.sep", "expected a non-empty string"),
         ({"hooks": {"node": 3}}, "hooks.node", "expected a mapping of flatten_dict_params"),
-        ({"hooks": True}, "hooks", "expected a mapping of node, got True (bool)"),
+        ({"hooks": True}, "hooks", "expected a mapping of node, pipeline, got True (bool)"),
         ({"run": {"nested": 1}}, "run.nested", "expected true or false, got 1 (int)"),
         ({"run": {"id": 1234}}, "run.id", "quote the value"),
         ({"experiment": {"name": True}}, "experiment.name", "quote the value"),

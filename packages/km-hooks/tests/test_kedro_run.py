@@ -12,7 +12,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from kedro_mlflow.config.kedro_compat import plugin_hooks_auto_registered
-from kedro_mlflow.config.mlflow_compat import max_param_length, max_tag_length
+from kedro_mlflow.config.mlflow_compat import MLFLOW_VERSION, max_param_length, max_tag_length
 
 PACKAGE = "km_demo"  # the package of the `kedro_project` fixture (packages/conftest.py)
 KEDRO = str(Path(sys.executable).with_name("kedro"))
@@ -423,3 +423,56 @@ def test_a_disabled_pipeline_s_datasets_log_nothing_either(metrics_project: Path
     result = kedro_run(metrics_project, ["--pipeline", "quiet"])
     assert result.returncode == 0, result.stdout + result.stderr
     assert runs(metrics_project) == []  # not even a run started by the dataset itself
+
+
+INPUTS_PIPELINE = """
+from kedro.pipeline import Pipeline, node
+
+
+def fit(measures, alpha):
+    return float(measures["x"].sum()) * alpha
+
+
+def pipelines():
+    fitting = Pipeline([node(fit, ["measures", "params:alpha"], "fitted", name="fit")])
+    return {"__default__": fitting}
+"""
+
+
+@pytest.fixture
+def inputs_project(kedro_project: Path, pipelines_installer) -> Path:
+    pipelines_installer(kedro_project, INPUTS_PIPELINE)
+    if not plugin_hooks_auto_registered():
+        _declare_hooks_by_hand(kedro_project)
+    (kedro_project / "conf/base/parameters.yml").write_text(PARAMETERS)
+    (kedro_project / "data/01_raw/measures.csv").write_text("x,y\n1,a\n2,b\n3,c\n")
+    (kedro_project / "conf/base/catalog.yml").write_text(
+        "measures:\n  type: pandas.CSVDataSet\n  filepath: data/01_raw/measures.csv\n"
+    )
+    return kedro_project
+
+
+@pytest.mark.parametrize("switched_on", [True, False])
+def test_the_pipeline_inputs_are_recorded_as_mlflow_datasets(
+    inputs_project: Path, switched_on: bool
+):
+    if switched_on:
+        mlflow_yml(inputs_project, "hooks:\n  pipeline:\n    log_dataset_inputs: true\n")
+    result = kedro_run(inputs_project, [])
+    assert result.returncode == 0, result.stdout + result.stderr
+    (run,) = runs(inputs_project)
+    assert run.info.status == "FINISHED"
+    assert run.data.params["alpha"] == "0.5"
+    if MLFLOW_VERSION < (2, 4, 0):  # no dataset tracking in this mlflow: a clean no-op
+        return
+    recorded = run.inputs.dataset_inputs
+    if not switched_on:
+        assert recorded == []
+        return
+    (record,) = recorded
+    assert record.dataset.name == "measures"
+    assert record.dataset.source_type == "local"
+    assert "data/01_raw/measures.csv" in record.dataset.source
+    assert '"x"' in record.dataset.schema and '"y"' in record.dataset.schema
+    assert record.dataset.digest
+    assert {(tag.key, tag.value) for tag in record.tags} == {("mlflow.data.context", "__default__")}

@@ -7,6 +7,7 @@ mlflow; ``kedro_mlflow.config`` itself never does (the CLI must start fast).
 """
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Any, Iterator, List, Optional, Tuple
 
@@ -19,6 +20,8 @@ from .versions import release_tuple
 
 __all__ = [
     "MLFLOW_VERSION",
+    "dataset_input",
+    "forget_active_run",
     "max_param_length",
     "max_tag_length",
     "metric_history",
@@ -71,6 +74,22 @@ def reopen_run(run_id: str, status: Optional[str] = None) -> Iterator[None]:
         yield
     finally:
         mlflow.end_run(status=status or "FINISHED")
+
+
+def forget_active_run(run_id: str) -> bool:
+    """Stop treating ``run_id`` as this process's active run, without telling the store.
+
+    For a tracking server that no longer answers: ``mlflow.end_run`` would first wait out
+    the client's retries (about a minute per request from mlflow 1.2x) to record an end
+    that cannot be recorded. The run keeps the status the store has. True when
+    ``run_id`` was the active run.
+    """
+    stack = _fluent._active_run_stack
+    if not stack or stack[-1].info.run_id != run_id:
+        return False
+    stack.pop()
+    os.environ.pop("MLFLOW_RUN_ID", None)  # as end_run does: nothing resumes the run
+    return True
 
 
 def metric_history(client: MlflowClient, run_id: str, key: str) -> List[Any]:
@@ -132,3 +151,32 @@ def max_tag_length() -> int:
     from mlflow.utils import validation
 
     return int(getattr(validation, "MAX_TAG_VAL_LENGTH", 5000))
+
+
+def dataset_input(name: str, data: Any, source: Optional[str], context: str) -> Optional[Any]:
+    """An MLflow ``DatasetInput`` for ``MlflowClient.log_inputs``: ``data`` (a pandas
+    DataFrame or numpy array) read from the file ``source`` (None: not a file), used by
+    ``context``. None when mlflow has no dataset tracking (before 2.4) or for other data.
+    """
+    if MLFLOW_VERSION < (2, 4, 0):
+        return None
+    import warnings
+
+    import mlflow.data
+    import numpy as np
+    import pandas as pd
+    from mlflow.entities import DatasetInput, InputTag
+    from mlflow.utils.mlflow_tags import MLFLOW_DATASET_CONTEXT
+
+    with warnings.catch_warnings():  # mlflow warns while it guesses the source's kind
+        warnings.simplefilter("ignore")
+        if isinstance(data, pd.DataFrame):
+            dataset = mlflow.data.from_pandas(data, source=source, name=name)
+        elif isinstance(data, np.ndarray):
+            dataset = mlflow.data.from_numpy(data, source=source, name=name)
+        else:
+            return None
+    return DatasetInput(
+        dataset=dataset._to_mlflow_entity(),
+        tags=[InputTag(key=MLFLOW_DATASET_CONTEXT, value=context)],
+    )

@@ -132,10 +132,23 @@ class NodeHookOptions:
 
 
 @attrs.define
+class PipelineHookOptions:
+    """What the pipeline hook records besides parameters and tags."""
+
+    log_dataset_inputs: bool = _key(
+        False,
+        _flag,
+        "record the catalog datasets the pipeline reads (its free inputs) as MLflow dataset"
+        " inputs of the run: name, source, digest, schema (mlflow >= 2.4; ignored before)",
+    )
+
+
+@attrs.define
 class HookOptions:
     """Options of the hooks."""
 
     node: NodeHookOptions = _section(NodeHookOptions, "options of the node hook")
+    pipeline: PipelineHookOptions = _section(PipelineHookOptions, "options of the pipeline hook")
 
 
 @attrs.define

@@ -96,10 +96,17 @@ class MlflowArtifactDataSet(AbstractMlflowDataSet):
         local = wrapped.saved_path(self._data_set, self._local_path)
         run_id = self._run_id or active_run_id() or start_run_for(str(self))
         client = tracking_client()
-        if local.is_dir():
-            client.log_artifacts(run_id, str(local), self._remote_path(local))
-        else:
-            client.log_artifact(run_id, str(local), self._artifact_path)
+        try:
+            if local.is_dir():
+                client.log_artifacts(run_id, str(local), self._remote_path(local))
+            else:
+                client.log_artifact(run_id, str(local), self._artifact_path)
+        except (MlflowException, OSError) as error:
+            # kedro passes some OSErrors on as they are: name the dataset and artifact here
+            raise DataSetError(
+                f"{self}: {local} was saved, but could not be logged to run {run_id} as"
+                f" {self._remote_path(local)!r} ({type(error).__name__}: {short_message(error)})"
+            ) from error
         logger.info("%s: %s logged to run %s as %s", self, local, run_id, self._remote_path(local))
 
     def _load(self) -> Any:

@@ -5,6 +5,7 @@ from typing import Any, Dict
 from kedro.framework.hooks import hook_impl
 
 from .calls import CLAIMS
+from .dataset_inputs import record_inputs
 from .node_params import to_mlflow
 from .run_state import STATE
 
@@ -25,6 +26,8 @@ class MlflowNodeHook:
         tracked = STATE.current
         if tracked is None:
             return
+        if tracked.input_sources:
+            record_inputs(tracked, inputs)
         from kedro_mlflow.config.mlflow_compat import max_param_length
 
         params, tags = to_mlflow(inputs, tracked.config.hooks.node, max_param_length())

@@ -1,11 +1,12 @@
 """The pipeline hook: one MLflow run per kedro run, tagged with how it was run."""
 
 import logging
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from kedro.framework.hooks import hook_impl
 
 from .calls import CLAIMS
+from .dataset_inputs import input_sources
 from .params_sender import ParamsSender
 from .run_state import STATE, TrackedRun
 from .run_tags import run_tags
@@ -33,7 +34,9 @@ class MlflowPipelineHook:
         from kedro_mlflow.framework.context import get_mlflow_config
         from kedro_mlflow.io.common.catalog import name_after_catalog, set_logging
 
+        _end_interrupted_run()  # a previous run of this process stopped by Ctrl-C
         STATE.clear()
+        _end_interrupted_run_at_exit()
         config = get_mlflow_config(context_for_run(run_params))
         pipeline_name = run_params.get("pipeline_name") or "__default__"
         # metrics datasets without a prefix (or key) take their catalog entry's name
@@ -60,6 +63,9 @@ class MlflowPipelineHook:
         STATE.current = TrackedRun(
             config=config, run_id=run.info.run_id, owned=owned, sender=sender
         )
+        if config.hooks.pipeline.log_dataset_inputs:
+            STATE.current.input_sources = input_sources(pipeline, catalog)
+            STATE.current.input_context = pipeline_name
         tags = run_tags(run_params, kedro.__version__)
         MlflowClient(config.mlflow_tracking_uri).log_batch(
             run.info.run_id, tags=[RunTag(key, value) for key, value in tags.items()]
@@ -130,6 +136,20 @@ def _finish(status: str) -> None:
     STATE.clear()
     if tracked is None or not tracked.owned:
         return
+    uri = tracked.config.mlflow_tracking_uri
+    if status != "FINISHED" and not _server_answers(uri):
+        # After a failure, do not wait out MLflow's retries on a server that is gone.
+        from kedro_mlflow.config.mlflow_compat import forget_active_run
+
+        forget_active_run(tracked.run_id)
+        logger.error(
+            "The tracking server %s does not answer: MLflow run %s could not be marked %s"
+            " and stays RUNNING there.",
+            uri,
+            tracked.run_id,
+            status,
+        )
+        return
     active = mlflow.active_run()
     if active is not None and active.info.run_id == tracked.run_id:
         mlflow.end_run(status=status)
@@ -137,3 +157,50 @@ def _finish(status: str) -> None:
         from mlflow.tracking import MlflowClient
 
         MlflowClient(tracked.config.mlflow_tracking_uri).set_terminated(tracked.run_id, status)
+
+
+def _server_answers(uri: str) -> bool:
+    """False when ``uri`` is an HTTP tracking server that does not answer right now."""
+    from kedro_mlflow.config import KedroMlflowConfigError
+    from kedro_mlflow.config.tracking_setup import check_reachable
+
+    try:
+        check_reachable(uri)
+    except KedroMlflowConfigError:
+        return False
+    return True
+
+
+def _end_interrupted_run() -> None:
+    """End KILLED the run of a kedro run that never reached its end hooks.
+
+    kedro calls `on_pipeline_error` for an ``Exception`` only: Ctrl-C (KeyboardInterrupt)
+    or a node's ``sys.exit()`` skip both end hooks, and MLflow's own exit handler would
+    then mark the run FINISHED.
+    """
+    tracked = STATE.current
+    if tracked is None:
+        return
+    try:
+        _flush()  # the parameters of the nodes that started
+        _finish("KILLED")
+    except Exception as error:
+        logger.warning("MLflow run %s was interrupted and not ended: %s", tracked.run_id, error)
+    finally:
+        STATE.clear()
+
+
+_AT_EXIT: List[Any] = []  # the handler, once registered
+
+
+def _end_interrupted_run_at_exit() -> None:
+    """Register `_end_interrupted_run` to run at exit, once, before MLflow's own handler.
+
+    Exit handlers run last registered first; mlflow registers its own on import, and
+    the pipeline hook has imported mlflow by now.
+    """
+    if not _AT_EXIT:
+        import atexit
+
+        atexit.register(_end_interrupted_run)
+        _AT_EXIT.append(_end_interrupted_run)

@@ -1,7 +1,7 @@
 """What the hooks know of the kedro run in progress (one at a time per process)."""
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, Optional
+from typing import TYPE_CHECKING, Dict, Optional, Set
 
 if TYPE_CHECKING:
     from kedro_mlflow.config import KedroMlflowConfig
@@ -18,6 +18,10 @@ class TrackedRun:
     owned: bool  # started by the hooks, so ended by them
     sender: "ParamsSender"
     logged_params: Dict[str, str] = field(default_factory=dict)
+    # the pipeline's free inputs to record as dataset inputs: name -> file (or None)
+    input_sources: Dict[str, Optional[str]] = field(default_factory=dict)
+    input_context: str = "__default__"
+    logged_inputs: Set[str] = field(default_factory=set)
 
 
 @dataclass

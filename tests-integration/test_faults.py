@@ -1,0 +1,372 @@
+"""Fault scenarios: the real `kedro` CLI, real stores and servers, things going wrong.
+
+Each test makes a project with `kedro mlflow new`, registers the pipelines below and runs
+`kedro run` in a subprocess, then reads the MLflow run back from the store:
+
+- a node that raises: the run ends FAILED, with the parameters of the nodes that ran;
+- the tracking server killed in the middle of a run: the run fails in bounded time, what
+  reached the server before is still there after a restart, and the next run works;
+- a tracking server nobody listens to: the run fails at once, before any node runs;
+- an artifact location that cannot be written: the run fails, naming the artifact;
+- Ctrl-C during a node: the run is not left RUNNING.
+
+The nodes write a marker file in ``$KM_FAULTS_MARKS`` as they start (``<node>.started``)
+and finish (``<node>.done``); the waiting node waits for ``go`` there. The longest test
+comes first, so that pytest-xdist runs the others beside it.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List, Optional
+
+import pytest
+import yaml
+from mlflow.tracking import MlflowClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mlflow_server import MlflowServer, free_port
+
+pytestmark = pytest.mark.slow
+
+KEDRO = str(Path(sys.executable).with_name("kedro"))
+PACKAGE = "km_faults"
+EXPERIMENT = PACKAGE  # the experiment name `kedro mlflow new` writes in mlflow.yml
+HANG_GUARD = 90  # seconds; every failure below is expected well within it
+
+PIPELINES = '''"""The fault scenarios' pipelines (written by tests-integration/test_faults.py)."""
+
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+from kedro.pipeline import Pipeline, node
+
+MARKS = Path(os.environ["KM_FAULTS_MARKS"])
+
+
+def _mark(name):
+    MARKS.mkdir(parents=True, exist_ok=True)
+    (MARKS / name).write_text("")
+
+
+def prepare(alpha):
+    _mark("prepare.started")
+    _mark("prepare.done")
+    return alpha * 2
+
+
+def explode(a, beta):
+    _mark("explode.started")
+    raise ValueError(f"explode refuses beta={beta} (on purpose)")
+
+
+def wait(a, beta):
+    _mark("wait.started")
+    deadline = time.monotonic() + 60
+    while not (MARKS / "go").exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError("wait: nobody created the go flag within 60 s")
+        time.sleep(0.05)
+    _mark("wait.done")
+    return a + beta
+
+
+def report(b, gamma):
+    _mark("report.started")
+    _mark("report.done")
+    return b * gamma
+
+
+def table(a):
+    _mark("table.started")
+    return pd.DataFrame({"a": [a], "twice": [2 * a]})
+
+
+def pipelines():
+    first = node(prepare, "params:alpha", "a", name="prepare")
+    last = node(report, ["b", "params:gamma"], "c", name="report")
+    return {
+        "__default__": Pipeline([first, node(wait, ["a", "params:beta"], "b", name="wait"), last]),
+        "boom": Pipeline([first, node(explode, ["a", "params:beta"], "b", name="explode"), last]),
+        "artifact": Pipeline([first, node(table, "a", "fault_table", name="table")]),
+    }
+'''
+
+PARAMETERS = {"alpha": 0.5, "beta": 3, "gamma": 7}
+
+CATALOG = """
+# ---- test_faults.py ----
+fault_table:
+  type: kedro_mlflow.io.artifacts.MlflowArtifactDataSet
+  data_set:
+    type: pandas.CSVDataSet
+    filepath: data/08_reporting/fault_table.csv
+"""
+
+
+@pytest.fixture(scope="session")
+def faults_template(tmp_path_factory) -> Path:
+    """One project made by `kedro mlflow new`, with the pipelines above registered."""
+    from kedro_mlflow.config.kedro_compat import find_project, register_project_pipelines
+
+    folder = tmp_path_factory.mktemp("faults-template")
+    config = {
+        "output_dir": str(folder),
+        "project_name": "KM Faults",
+        "repo_name": "km-faults",
+        "python_package": PACKAGE,
+        "include_example": False,  # required by kedro 0.16, ignored by 0.17
+    }
+    (folder / "new.yml").write_text(yaml.safe_dump(config))
+    subprocess.run(
+        [KEDRO, "mlflow", "new", "--config", str(folder / "new.yml")],
+        check=True,
+        capture_output=True,
+        cwd=str(folder),
+        env={**os.environ, "HOME": str(folder)},  # cookiecutter writes replay files there
+    )
+    project = folder / "km-faults"
+    (project / "src" / PACKAGE / "fault_pipelines.py").write_text(PIPELINES)
+    register_project_pipelines(find_project(project), f"{PACKAGE}.fault_pipelines", "pipelines")
+    (project / "conf" / "base" / "parameters.yml").write_text(yaml.safe_dump(PARAMETERS))
+    with open(project / "conf" / "base" / "catalog.yml", "a") as catalog:
+        catalog.write(CATALOG)
+    return project
+
+
+@pytest.fixture
+def project(faults_template: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "km-faults"
+    shutil.copytree(str(faults_template), str(copy))
+    return copy
+
+
+@pytest.fixture
+def marks(tmp_path: Path) -> Path:
+    return tmp_path / "marks"
+
+
+def kedro_env(marks: Path, tracking_uri: Optional[str] = None) -> Dict[str, str]:
+    """This environment without MLflow settings, plus the marks folder (and a tracking URI)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")}
+    env["KM_FAULTS_MARKS"] = str(marks)
+    env["PYTHONUNBUFFERED"] = "1"
+    if tracking_uri is not None:
+        env["MLFLOW_TRACKING_URI"] = tracking_uri  # mlflow.yml's null means this variable
+    return env
+
+
+class KedroRun:
+    """`kedro run` in the background; its output goes to a file (no pipe to fill up)."""
+
+    def __init__(self, project: Path, env: Dict[str, str], *options: str) -> None:
+        self.log = project / "kedro-run.log"
+        self.started = time.monotonic()
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                [KEDRO, "run", *options],
+                cwd=str(project),
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.seconds = 0.0
+
+    def wait(self, timeout: float = HANG_GUARD) -> int:
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            pytest.fail(f"`kedro run` still running after {timeout} s:\n{self.output[-3000:]}")
+        self.seconds = time.monotonic() - self.started
+        return code
+
+    @property
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        """Kill the run if it still runs (a test that failed half-way)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def background() -> Iterator[Callable[..., KedroRun]]:
+    """Start `kedro run` in the background; whatever still runs is killed afterwards."""
+    started: List[KedroRun] = []
+
+    def start(project: Path, env: Dict[str, str], *options: str) -> KedroRun:
+        started.append(KedroRun(project, env, *options))
+        return started[-1]
+
+    yield start
+    for run in started:
+        run.stop()
+
+
+def kedro_run(project: Path, env: Dict[str, str], *options: str) -> KedroRun:
+    run = KedroRun(project, env, *options)
+    run.wait()
+    return run
+
+
+def wait_for(condition, what: str, timeout: float = HANG_GUARD) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.1)
+
+
+def runs_of(tracking_uri: str) -> List:
+    """The runs of the project's experiment, newest first."""
+    client = MlflowClient(tracking_uri)
+    experiment = client.get_experiment_by_name(EXPERIMENT)
+    if experiment is None:
+        return []
+    runs = client.search_runs([experiment.experiment_id])
+    return sorted(runs, key=lambda run: run.info.start_time, reverse=True)
+
+
+def only_run(tracking_uri: str):
+    runs = runs_of(tracking_uri)
+    assert len(runs) == 1, [(run.info.run_id, run.info.status) for run in runs]
+    return runs[0]
+
+
+def store_uri(project: Path) -> str:
+    """The project's default store: mlruns/ in the project (mlflow.yml says null)."""
+    return (project / "mlruns").as_uri()
+
+
+def test_a_server_killed_mid_run_fails_the_run_and_keeps_what_was_logged(
+    project, marks, tmp_path, background
+):
+    folder = tmp_path / "server"
+    server = MlflowServer(folder, workers=1).start()
+    # mlflow >= 1.2x retries each request to a dead server for about a minute by default;
+    # a short retry budget keeps the test quick. The plugin must not add rounds of its own.
+    quick_retries = {
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+        "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    }
+    try:
+        running = background(project, {**kedro_env(marks, server.url), **quick_retries})
+        wait_for(lambda: (marks / "wait.started").exists(), "the node `wait` to start")
+
+        def first_params_logged() -> bool:
+            runs = runs_of(server.url)
+            return bool(runs) and "alpha" in runs[0].data.params
+
+        wait_for(first_params_logged, "the first node's parameters to reach the server")
+        run_id = runs_of(server.url)[0].info.run_id
+        os.killpg(server._process.pid, signal.SIGKILL)  # the server and its workers, at once
+        server._process.wait(timeout=30)
+        killed = time.monotonic()
+        (marks / "go").write_text("")
+        code = running.wait()
+        failed_after = time.monotonic() - killed
+    finally:
+        server.stop()
+
+    assert code != 0, running.output
+    assert (marks / "report.done").exists()  # the nodes ran; tracking is what failed
+    assert f"The tracking server {server.url} does not answer" in running.output
+    assert f"MLflow run {run_id} could not be marked FAILED" in running.output
+    assert "/runs/log-batch" in running.output  # the parameters of `report`, which failed
+    assert "/runs/update" not in running.output  # no attempt to end the run on a dead server
+    assert failed_after < 60, f"failed {failed_after:.0f} s after the kill"
+
+    with MlflowServer(folder, workers=1) as restarted:
+        before = MlflowClient(restarted.url).get_run(run_id)
+        assert before.data.params["alpha"] == "0.5"
+        assert before.data.tags["kedro_command"] == "kedro run"
+        assert before.info.status == "RUNNING"  # nobody could tell the store otherwise
+
+        again = kedro_run(project, kedro_env(marks, restarted.url))
+        assert again.process.returncode == 0, again.output
+        latest = runs_of(restarted.url)[0]
+        assert latest.info.run_id != run_id
+        assert latest.info.status == "FINISHED"
+        assert latest.data.params == {"alpha": "0.5", "beta": "3", "gamma": "7"}
+
+
+def test_a_failing_node_fails_the_run_and_keeps_the_params_of_the_nodes_that_ran(project, marks):
+    done = kedro_run(project, kedro_env(marks), "--pipeline=boom")
+
+    assert done.process.returncode != 0, done.output
+    assert "explode refuses beta=3 (on purpose)" in done.output
+    assert "ValueError" in done.output
+    assert not (marks / "report.started").exists()
+    run = only_run(store_uri(project))
+    assert run.info.status == "FAILED"
+    # prepare and explode started (their parameters went out first); report never did
+    assert run.data.params == {"alpha": "0.5", "beta": "3"}
+    assert run.data.tags["kedro_pipeline_name"] == "boom"
+
+
+@pytest.mark.parametrize("where", ["environment", "mlflow.yml"])
+def test_an_unreachable_server_fails_fast_before_any_node_runs(project, marks, where):
+    uri = f"http://127.0.0.1:{free_port()}"
+    if where == "mlflow.yml":
+        mlflow_yml = project / "conf" / "local" / "mlflow.yml"
+        text = mlflow_yml.read_text()
+        default = "mlflow_tracking_uri: null"
+        assert default in text
+        mlflow_yml.write_text(text.replace(default, f"mlflow_tracking_uri: {uri}"))
+        env = kedro_env(marks)
+    else:
+        env = kedro_env(marks, uri)
+
+    done = kedro_run(project, env)
+
+    assert done.process.returncode != 0, done.output
+    assert uri in done.output
+    assert "does not answer" in done.output
+    assert not marks.exists()  # no node started
+    assert done.seconds < 60, f"took {done.seconds:.1f} s"  # a hang guard: about 5 s here
+
+
+def test_an_unwritable_artifact_location_fails_the_run_naming_the_artifact(project, marks):
+    # Runs as root ignore read-only modes: a path under a regular file cannot be created
+    # by anyone (ENOTDIR).
+    blocker = project / "not-a-folder"
+    blocker.write_text("a file where the artifact root's parent folder should be\n")
+    MlflowClient(store_uri(project)).create_experiment(
+        EXPERIMENT, artifact_location=(blocker / "artifacts").as_uri()
+    )
+
+    done = kedro_run(project, kedro_env(marks), "--pipeline=artifact")
+
+    assert done.process.returncode != 0, done.output
+    run = only_run(store_uri(project))
+    error = done.output.strip().splitlines()[-1]
+    assert error.startswith("kedro.io.core.DataSetError: MlflowArtifactDataSet("), error
+    assert f"could not be logged to run {run.info.run_id} as 'fault_table.csv'" in error
+    assert "NotADirectoryError" in error and str(blocker) in error
+    assert run.info.status == "FAILED"
+    assert run.data.params == {"alpha": "0.5"}
+
+
+def test_ctrl_c_during_a_node_does_not_leave_the_run_running(project, marks, background):
+    running = background(project, kedro_env(marks))
+    wait_for(lambda: (marks / "wait.started").exists(), "the node `wait` to start")
+    running.process.send_signal(signal.SIGINT)
+    code = running.wait()
+
+    assert code != 0, running.output
+    assert not (marks / "wait.done").exists()
+    assert "Aborted!" in running.output
+    run = only_run(store_uri(project))
+    assert run.info.status == "KILLED", running.output
+    # the parameters of the nodes that started are there, the interrupted one's included
+    assert run.data.params == {"alpha": "0.5", "beta": "3"}
