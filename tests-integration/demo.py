@@ -21,11 +21,10 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
-import yaml
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from model_server import ModelServer, serving_env  # noqa: E402
+from projects import new_config  # noqa: E402
 
 PACKAGE = "iris_demo"
 KEDRO = str(Path(sys.executable).with_name("kedro"))
@@ -54,18 +53,7 @@ def main() -> int:
     env = dict(os.environ, HOME=str(workdir))  # cookiecutter writes replay files there
 
     step("1. kedro mlflow new: kedro's project template plus the iris example")
-    config = workdir / "new.yml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "output_dir": str(workdir),
-                "project_name": "Iris Demo",
-                "repo_name": "iris-demo",
-                "python_package": PACKAGE,
-                "include_example": False,
-            }
-        )
-    )
+    config = new_config(workdir, "iris-demo", PACKAGE)
     run([KEDRO, "mlflow", "new", "--config", str(config)], workdir, env)
     print((project / "conf/local/mlflow.yml").read_text().split("\n\n")[1])
 

@@ -30,6 +30,7 @@ from mlflow.tracking import MlflowClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mlflow_server import MlflowServer, free_port
+from projects import new_project
 
 pytestmark = pytest.mark.slow
 
@@ -116,22 +117,7 @@ def faults_template(tmp_path_factory) -> Path:
     from kedro_mlflow.config.kedro_compat import find_project, register_project_pipelines
 
     folder = tmp_path_factory.mktemp("faults-template")
-    config = {
-        "output_dir": str(folder),
-        "project_name": "KM Faults",
-        "repo_name": "km-faults",
-        "python_package": PACKAGE,
-        "include_example": False,  # required by kedro 0.16, ignored by 0.17
-    }
-    (folder / "new.yml").write_text(yaml.safe_dump(config))
-    subprocess.run(
-        [KEDRO, "mlflow", "new", "--config", str(folder / "new.yml")],
-        check=True,
-        capture_output=True,
-        cwd=str(folder),
-        env={**os.environ, "HOME": str(folder)},  # cookiecutter writes replay files there
-    )
-    project = folder / "km-faults"
+    project = new_project(folder, "km-faults", PACKAGE)
     (project / "src" / PACKAGE / "fault_pipelines.py").write_text(PIPELINES)
     register_project_pipelines(find_project(project), f"{PACKAGE}.fault_pipelines", "pipelines")
     (project / "conf" / "base" / "parameters.yml").write_text(yaml.safe_dump(PARAMETERS))

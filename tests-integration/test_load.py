@@ -22,8 +22,8 @@ from typing import Dict, List, Tuple
 import mlflow
 import pandas as pd
 import pytest
-import yaml
 from mlflow.tracking import MlflowClient
+from projects import new_project
 
 pytestmark = pytest.mark.slow
 
@@ -44,29 +44,7 @@ def clean_env(workdir: Path) -> Dict[str, str]:
 
 def make_project(workdir: Path, package: str) -> Path:
     """An iris project from `kedro mlflow new --config`, as a user makes it."""
-    config = workdir / "new.yml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "output_dir": str(workdir),
-                "project_name": "Iris Load",
-                "repo_name": "iris-load",
-                "python_package": package,
-                "include_example": False,  # kedro 0.16 asks for it
-            }
-        )
-    )
-    done = subprocess.run(
-        [KEDRO, "mlflow", "new", "--config", str(config)],
-        cwd=str(workdir),
-        env=clean_env(workdir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout
-    return workdir / "iris-load"
+    return new_project(workdir, "iris-load", package, env=clean_env(workdir))
 
 
 def run_all_at_once(projects: List[Path], env: Dict[str, str]) -> List[Tuple[int, str]]:

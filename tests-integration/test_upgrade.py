@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
-import yaml
+from projects import new_project
 
 if sys.version_info >= (3, 8):
     from importlib import metadata
@@ -148,16 +148,7 @@ def wheels(tmp_path_factory, uv: str, base_python: str) -> Path:
 def project_template(tmp_path_factory) -> Path:
     """A project made by `kedro new` of kedro 0.17.7 (the running one: UPGRADE_CELL)."""
     folder = tmp_path_factory.mktemp("template")
-    config = {
-        "output_dir": str(folder),
-        "project_name": "KM Demo",
-        "repo_name": "km-demo",
-        "python_package": "km_demo",
-    }
-    (folder / "new.yml").write_text(yaml.safe_dump(config))
-    kedro = str(Path(sys.executable).with_name("kedro"))
-    ok([kedro, "new", "--config", "new.yml"], folder, {**os.environ, "HOME": str(folder)})
-    return folder / "km-demo"
+    return new_project(folder, "km-demo", "km_demo", mlflow=False)
 
 
 class Environment:
