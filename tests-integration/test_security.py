@@ -1,0 +1,132 @@
+"""Security: credentials stay out of everything MLflow keeps; the UI listens on loopback.
+
+A secret from credentials.yml is exported for the run (as `mlflow.yml`'s `credentials`
+asks) and then searched for, byte for byte, in every file of the tracking store and of
+the server's database and artifacts, in the run's params and tags, in the kedro run's
+output and in the project's logs.
+"""
+
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+from mlflow.tracking import MlflowClient
+from projects import KEDRO, new_project
+
+pytestmark = pytest.mark.slow
+
+SECRET = "km-s3cr3t-0f-7h3-734m"  # must appear nowhere but credentials.yml
+
+
+def files_holding(folder: Path, needle: bytes) -> List[str]:
+    return [
+        str(path) for path in folder.rglob("*") if path.is_file() and needle in path.read_bytes()
+    ]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    project = new_project(tmp_path, "km-secure", "km_secure")
+    (project / "conf/local/credentials.yml").write_text(
+        f"team_mlflow:\n  MLFLOW_TRACKING_PASSWORD: {SECRET}\n"
+    )
+    mlflow_yml = project / "conf/local/mlflow.yml"
+    mlflow_yml.write_text(
+        mlflow_yml.read_text().replace("credentials: null", "credentials: team_mlflow")
+    )
+    return project
+
+
+def kedro_run(project: Path, tracking_uri: str = "") -> str:
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    if tracking_uri:
+        env["MLFLOW_TRACKING_URI"] = tracking_uri
+    done = subprocess.run(
+        [KEDRO, "run", "--pipeline=training"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout
+    assert "logged as the MLflow model" in done.stdout
+    return done.stdout
+
+
+def check_run_metadata(client: MlflowClient, experiment: str) -> None:
+    (run,) = client.search_runs([client.get_experiment_by_name(experiment).experiment_id])
+    assert run.info.status == "FINISHED"
+    everything = [*run.data.params.items(), *run.data.tags.items()]
+    assert not [item for item in everything if SECRET in item[0] or SECRET in item[1]]
+
+
+def test_credentials_stay_out_of_the_file_store_and_the_logs(project: Path):
+    output = kedro_run(project)
+    assert SECRET not in output
+    assert files_holding(project / "mlruns", SECRET.encode()) == []
+    assert files_holding(project / "logs", SECRET.encode()) == []
+    check_run_metadata(MlflowClient((project / "mlruns").as_uri()), "km_secure")
+    # the secret was there to leak: only credentials.yml holds it
+    assert files_holding(project / "conf", SECRET.encode()) == [
+        str(project / "conf/local/credentials.yml")
+    ]
+
+
+def test_credentials_stay_out_of_a_tracking_server(project: Path, mlflow_server):
+    output = kedro_run(project, mlflow_server.url)
+    assert SECRET not in output
+    # the server's SQLite database, its artifacts and its log
+    assert files_holding(mlflow_server.folder, SECRET.encode()) == []
+    check_run_metadata(MlflowClient(mlflow_server.url), "km_secure")
+
+
+def listening_addresses(port: int) -> Iterator[str]:
+    """The local IPv4/IPv6 addresses with a socket listening on ``port`` (from /proc)."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not Path(table).exists():
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                yield address
+
+
+@pytest.mark.timeout(180)
+def test_kedro_mlflow_ui_listens_on_loopback_only(project: Path):
+    process = subprocess.Popen(
+        [KEDRO, "mlflow", "ui"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        said = ""
+        while not said.startswith("MLflow UI on "):  # kedro may warn about other things first
+            said = process.stdout.readline()
+            assert said, "the command ended without starting the UI"
+        assert said.startswith("MLflow UI on http://127.0.0.1:"), said
+        port = int(said.split("http://127.0.0.1:")[1].split()[0])
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "the UI did not answer"
+                time.sleep(0.5)
+        # 127.0.0.1 in /proc's little-endian hex; never 0.0.0.0 or ::
+        assert set(listening_addresses(port)) == {"0100007F"}
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
