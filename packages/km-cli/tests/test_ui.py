@@ -29,8 +29,9 @@ def _get(url: str) -> bytes:
         return response.read()
 
 
-def _serve_and_stop(project: Path, args: List[str], port: int) -> str:
-    """Start the UI, check it serves the project's store, Ctrl-C it; return its output."""
+def _serve_and_stop(project: Path, args: List[str], port: int, stop: int = signal.SIGINT) -> str:
+    """Start the UI, check it serves the project's store, stop it (Ctrl-C by default);
+    return its output."""
     experiment = MlflowClient((project / "mlruns").resolve().as_uri()).create_experiment("seen")
     process = subprocess.Popen(
         [KEDRO, "mlflow", "ui", *args],
@@ -53,7 +54,7 @@ def _serve_and_stop(project: Path, args: List[str], port: int) -> str:
         api = f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/get?experiment_id={experiment}"
         assert json.loads(_get(api))["experiment"]["name"] == "seen"
     finally:
-        process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        process.send_signal(stop)  # SIGINT: what Ctrl-C sends
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
     with pytest.raises(OSError):
@@ -78,3 +79,13 @@ def test_command_line_port_wins_over_mlflow_yml(kedro_project: Path):
     port = _free_port()
     output = _serve_and_stop(kedro_project, ["--port", str(port)], port)
     assert f"MLflow UI on http://127.0.0.1:{port}" in output
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_process_manager_or_a_closed_terminal_stops_the_server_too(
+    kedro_project: Path, stop: int
+):
+    port = _free_port()
+    output = _serve_and_stop(kedro_project, ["--port", str(port)], port, stop=stop)
+    assert "MLflow UI stopped." in output

@@ -46,6 +46,10 @@ def ui(env: Optional[str], port: Optional[int], host: Optional[str]) -> None:
     process = subprocess.Popen(
         command, env=environment, cwd=str(project.project_path), start_new_session=True
     )
+    # A process manager's SIGTERM and a closed terminal's SIGHUP stop it as Ctrl-C does:
+    # the server is in a session of its own and would outlive us otherwise.
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, _interrupt)
     try:
         code = process.wait()
     except KeyboardInterrupt:
@@ -53,6 +57,10 @@ def ui(env: Optional[str], port: Optional[int], host: Optional[str]) -> None:
         click.echo("MLflow UI stopped.")
     if code not in (0, -signal.SIGINT, -signal.SIGTERM):
         raise click.ClickException(f"the MLflow UI exited with status {code}")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _free_port(host: str) -> int:

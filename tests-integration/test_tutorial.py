@@ -1,0 +1,189 @@
+"""The getting-started tutorial and the 5-minute PipelineML summary, as a user types them.
+
+On the project's file store, on a SQLite-backed `mlflow server` and on a PostgreSQL-backed
+one: `kedro mlflow init`, the tracking URI set in mlflow.yml, `kedro run`, what the run
+shows (parameters, tags), `kedro mlflow ui`, a catalog dataset wrapped to be logged as
+an artifact, then the training run's model reused from the catalog by its run id.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import List
+
+import mlflow
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+from projects import KEDRO, new_project
+
+pytestmark = pytest.mark.slow
+
+PACKAGE = "km_tutorial"
+BACKENDS = ["file-store", "sqlite-server", "postgresql-server"]
+
+
+def typed(project: Path, *args: str) -> str:
+    """One command as the user types it in the project; its output. It must succeed."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID")}
+    done = subprocess.run(
+        [KEDRO, *args],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, f"kedro {' '.join(args)}:\n{done.stdout}"
+    return done.stdout
+
+
+def runs_of(client: MlflowClient) -> List[mlflow.entities.Run]:
+    experiment = client.get_experiment_by_name(PACKAGE)
+    return client.search_runs([experiment.experiment_id], order_by=["attribute.start_time ASC"])
+
+
+def check_ui_shows(project: Path, run_id: str) -> None:
+    """`kedro mlflow ui` serves the project's store: the run is there; Ctrl-C stops it."""
+    process = subprocess.Popen(
+        [KEDRO, "mlflow", "ui"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        said = ""
+        while not said.startswith("MLflow UI on "):
+            said = process.stdout.readline()
+            assert said, "kedro mlflow ui ended without serving"
+        base = said.split()[3]
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"{base}/api/2.0/mlflow/runs/get?run_id={run_id}", timeout=5
+                ) as answer:
+                    assert json.loads(answer.read())["run"]["info"]["run_id"] == run_id
+                    break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "the UI did not answer"
+                time.sleep(0.5)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    assert process.returncode == 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_tutorial_then_five_minute_summary(tmp_path: Path, backend: str, request):
+    project = new_project(tmp_path, "km-tutorial", PACKAGE)
+    (project / "conf/local/mlflow.yml").unlink()  # the project before the plugin's set-up
+
+    # 3.3.1: initialize, and point mlflow.yml at the team's server when there is one
+    said = typed(project, "mlflow", "init")
+    assert "'conf/local/mlflow.yml' successfully updated." in said
+    mlflow_yml = project / "conf/local/mlflow.yml"
+    if backend == "file-store":
+        uri = (project / "mlruns").as_uri()
+    else:
+        fixture = {"sqlite-server": "mlflow_server", "postgresql-server": "postgres_mlflow_server"}
+        uri = request.getfixturevalue(fixture[backend]).url
+        text = mlflow_yml.read_text()
+        assert "\nmlflow_tracking_uri: null\n" in text
+        mlflow_yml.write_text(
+            text.replace("mlflow_tracking_uri: null", f"mlflow_tracking_uri: {uri}")
+        )
+    client = MlflowClient(uri)
+    # a server's mlflow-artifacts: URIs resolve through the global tracking URI
+    mlflow.set_tracking_uri(uri)
+    request.addfinalizer(lambda: mlflow.set_tracking_uri(None))
+
+    # 3.3.2: run the pipeline; 3.3.3.1: its parameters and how it was run are in the run
+    typed(project, "run")
+    (first,) = runs_of(client)
+    assert first.info.status == "FINISHED"
+    assert first.data.params == {
+        "test_fraction": "0.2",
+        "seed": "42",
+        "learning_rate": "0.5",
+        "epochs": "200",
+    }
+    assert first.data.tags["kedro_command"] == "kedro run"
+    assert first.data.tags["mlflow.runName"] == "__default__"
+
+    # 3.3.3: the UI (a project tracking to a server is told to open the server instead)
+    if backend == "file-store":
+        check_ui_shows(project, first.info.run_id)
+    else:
+        assert f"tracks to the server {uri}" in typed(project, "mlflow", "ui")
+
+    # 3.3.3.3: a dataset of the catalog, wrapped so that each run logs it as an artifact
+    catalog = project / "conf/base/catalog.yml"
+    plain = (
+        "predictions:\n  type: pandas.CSVDataSet\n"
+        "  filepath: data/07_model_output/predictions.csv\n"
+    )
+    assert plain in catalog.read_text()
+    catalog.write_text(
+        catalog.read_text().replace(
+            plain,
+            "predictions:\n  type: kedro_mlflow.io.artifacts.MlflowArtifactDataSet\n"
+            "  data_set:\n    type: pandas.CSVDataSet\n"
+            "    filepath: data/07_model_output/predictions.csv\n",
+        )
+    )
+
+    # 5.4.1: train, and the inference pipeline is logged as a model at the end
+    typed(project, "run", "--pipeline=training")
+    training = runs_of(client)[-1]
+    assert training.data.tags["mlflow.runName"] == "training"
+    assert training.info.status == "FINISHED"
+
+    # reuse it from the catalog by its run id, as the summary's last step does
+    with open(catalog, "a") as entries:
+        entries.write(
+            "\npipeline_inference_model:\n"
+            "  type: kedro_mlflow.io.models.MlflowModelLoggerDataSet\n"
+            "  flavor: mlflow.pyfunc\n"
+            "  pyfunc_workflow: python_model\n"
+            "  artifact_path: model\n"
+            f"  run_id: {training.info.run_id}\n"
+        )
+    code = (
+        "import sys, pandas as pd\n"
+        "from kedro_mlflow.config.kedro_compat import load_project_context\n"
+        "catalog = load_project_context('.').catalog\n"
+        "model = catalog.load('pipeline_inference_model')\n"
+        "model.predict(catalog.load('instances')).to_csv('reused.csv', index=False)\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=project,
+        env={**os.environ, "MLFLOW_TRACKING_URI": uri},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+    )
+    assert loaded.returncode == 0, loaded.stdout
+
+    # the project's own inference pipeline agrees, and logs its predictions as an artifact
+    typed(project, "run", "--pipeline=inference")
+    inference = runs_of(client)[-1]
+    assert inference.data.tags["mlflow.runName"] == "inference"
+    assert "predictions.csv" in {
+        entry.path for entry in client.list_artifacts(inference.info.run_id)
+    }
+    reused = pd.read_csv(project / "reused.csv")["species"].tolist()
+    assert len(reused) == 150
+    assert (
+        reused == pd.read_csv(project / "data/07_model_output/predictions.csv")["species"].tolist()
+    )
