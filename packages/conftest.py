@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,12 @@ import yaml
 
 PACKAGE = "km_demo"
 KEDRO = str(Path(sys.executable).with_name("kedro"))
+
+
+# A CI started in the background (`cmd &` without job control) ignores SIGINT, and every
+# child inherits that: the tests that stop a command with Ctrl-C need it delivered.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def new_kedro_project(folder: Path) -> Path:

@@ -1,5 +1,6 @@
 """Fixtures shared by the integration tests: real `mlflow server`s and a request count."""
 
+import signal
 import sys
 import uuid
 from pathlib import Path
@@ -14,6 +15,11 @@ from mlflow.tracking import MlflowClient
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mlflow_server import MlflowServer, RequestCounter
 from postgres_server import PostgresServer, postgres_missing
+
+# A CI started in the background (`cmd &` without job control) ignores SIGINT, and every
+# child inherits that: the tests that stop a command with Ctrl-C need it delivered.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")

@@ -164,7 +164,6 @@ class _Forward(BaseHTTPRequestHandler):
 
     def _forward(self) -> None:
         body = self._body()
-        self.counter.record(self.command, self.path)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_HEADERS}
         headers["Content-Length"] = str(len(body))
         upstream = http.client.HTTPConnection(LOOPBACK, self.counter.target_port, timeout=120)
@@ -172,6 +171,10 @@ class _Forward(BaseHTTPRequestHandler):
             upstream.request(self.command, self.path, body=body, headers=headers)
             response = upstream.getresponse()
             payload = response.read()
+            # What the client asked for, once: a server error (SQLite busy on a loaded
+            # machine) makes MLflow's client send the same request again.
+            if response.status < 500:
+                self.counter.record(self.command, self.path)
             self.send_response(response.status, response.reason)
             for key, value in response.getheaders():
                 if key.lower() not in _HOP_HEADERS:
@@ -193,7 +196,8 @@ class RequestCounter:
     """A tiny HTTP proxy on 127.0.0.1 that counts every request on its way to ``target``.
 
     Point MLflow at ``url`` instead of the server's: ``requests`` lists (method, path)
-    of each request received since the last ``reset()``.
+    of each request the server answered since the last ``reset()``; those it failed
+    with a 5xx (which MLflow's client retries) are not counted.
     """
 
     def __init__(self, target: str) -> None:

@@ -26,14 +26,14 @@ class KedroMlflowConfigError(ValueError):
         super().__init__(self._render())
 
     def _render(self) -> str:
-        if not self.files:
-            where = "in the kedro-mlflow configuration"
+        if not self.files:  # built from a dict, not read from a file
+            where = ""
         elif len(self.files) == 1:
-            where = f"in '{self.files[0]}'"
+            where = f" in '{self.files[0]}'"
         else:
-            where = "in " + ", ".join(f"'{f}'" for f in self.files)
+            where = " in " + ", ".join(f"'{f}'" for f in self.files)
         key = f" at key '{self.key}'" if self.key else ""
-        return f"Invalid kedro-mlflow configuration {where}{key}: {self.problem}"
+        return f"Invalid kedro-mlflow configuration{where}{key}: {self.problem}"
 
     def located(
         self, files: Union[Path, Sequence[Path]], key_prefix: Optional[str] = None
