@@ -1,10 +1,14 @@
 """Kedro projects made as users make them, offline: `kedro new` or `kedro mlflow new`."""
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Iterator, Optional, Tuple
 
 import yaml
 
@@ -50,3 +54,38 @@ def new_project(
     )
     assert done.returncode == 0, done.stdout
     return folder / repo_name
+
+
+@contextlib.contextmanager
+def kedro_mlflow_ui(project: Path) -> Iterator[Tuple["subprocess.Popen[str]", str]]:
+    """`kedro mlflow ui` in ``project``, once it answers HTTP: (process, base URL).
+
+    Stopped with Ctrl-C (SIGINT) when the block ends; ``process.returncode`` tells how.
+    """
+    process = subprocess.Popen(
+        [KEDRO, "mlflow", "ui"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        said = ""
+        while not said.startswith("MLflow UI on "):  # kedro may warn about other things first
+            said = process.stdout.readline()
+            assert said, "kedro mlflow ui ended without serving"
+        base = said.split()[3]
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/", timeout=5) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "the UI did not answer"
+                time.sleep(0.5)
+        yield process, base
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)

@@ -7,16 +7,13 @@ output and in the project's logs.
 """
 
 import os
-import signal
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 from typing import Iterator, List
 
 import pytest
 from mlflow.tracking import MlflowClient
-from projects import KEDRO, new_project
+from projects import KEDRO, kedro_mlflow_ui, new_project
 
 pytestmark = pytest.mark.slow
 
@@ -101,32 +98,7 @@ def listening_addresses(port: int) -> Iterator[str]:
 
 @pytest.mark.timeout(180)
 def test_kedro_mlflow_ui_listens_on_loopback_only(project: Path):
-    process = subprocess.Popen(
-        [KEDRO, "mlflow", "ui"],
-        cwd=project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        said = ""
-        while not said.startswith("MLflow UI on "):  # kedro may warn about other things first
-            said = process.stdout.readline()
-            assert said, "the command ended without starting the UI"
-        assert said.startswith("MLflow UI on http://127.0.0.1:"), said
-        port = int(said.split("http://127.0.0.1:")[1].split()[0])
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
-                    assert answer.status == 200
-                    break
-            except OSError:
-                assert process.poll() is None, process.stdout.read()
-                assert time.monotonic() < deadline, "the UI did not answer"
-                time.sleep(0.5)
+    with kedro_mlflow_ui(project) as (_, base):
+        assert base.startswith("http://127.0.0.1:"), base
         # 127.0.0.1 in /proc's little-endian hex; never 0.0.0.0 or ::
-        assert set(listening_addresses(port)) == {"0100007F"}
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
+        assert set(listening_addresses(int(base.rsplit(":", 1)[1]))) == {"0100007F"}

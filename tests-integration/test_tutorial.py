@@ -8,10 +8,8 @@ an artifact, then the training run's model reused from the catalog by its run id
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 from typing import List
@@ -20,7 +18,7 @@ import mlflow
 import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
-from projects import KEDRO, new_project
+from projects import KEDRO, kedro_mlflow_ui, new_project
 
 pytestmark = pytest.mark.slow
 
@@ -51,34 +49,10 @@ def runs_of(client: MlflowClient) -> List[mlflow.entities.Run]:
 
 def check_ui_shows(project: Path, run_id: str) -> None:
     """`kedro mlflow ui` serves the project's store: the run is there; Ctrl-C stops it."""
-    process = subprocess.Popen(
-        [KEDRO, "mlflow", "ui"],
-        cwd=project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        said = ""
-        while not said.startswith("MLflow UI on "):
-            said = process.stdout.readline()
-            assert said, "kedro mlflow ui ended without serving"
-        base = said.split()[3]
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(
-                    f"{base}/api/2.0/mlflow/runs/get?run_id={run_id}", timeout=5
-                ) as answer:
-                    assert json.loads(answer.read())["run"]["info"]["run_id"] == run_id
-                    break
-            except OSError:
-                assert process.poll() is None, process.stdout.read()
-                assert time.monotonic() < deadline, "the UI did not answer"
-                time.sleep(0.5)
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
+    with kedro_mlflow_ui(project) as (process, base):
+        api = f"{base}/api/2.0/mlflow/runs/get?run_id={run_id}"
+        with urllib.request.urlopen(api, timeout=30) as answer:
+            assert json.loads(answer.read())["run"]["info"]["run_id"] == run_id
     assert process.returncode == 0
 
 
