@@ -38,10 +38,8 @@ PACKAGES = [
     "km-cli",
     "kedro-mlflow",
 ]
-# km-cli's tests cover its entry point distribution; the meta-package has no code.
-PACKAGES_WITH_TESTS = [
-    name for name in PACKAGES if name not in ("kedro-mlflow", "km-cli-entrypoint")
-]
+# The meta-package has no code.
+PACKAGES_WITH_TESTS = [name for name in PACKAGES if name != "kedro-mlflow"]
 
 MLFLOW_LOW = "1.9.0"
 

@@ -95,18 +95,3 @@ def test_kedro_loads_the_entry_point_without_mlflow_or_km_config():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
-
-
-def test_kedro_resolves_no_requirement_to_load_the_entry_point():
-    """kedro 0.16/0.17 call pkg_resources' EntryPoint.load(), which first resolves the
-    declaring distribution's requirements recursively: that one must have none."""
-    code = (
-        "import pkg_resources;"
-        "eps = [e for e in pkg_resources.iter_entry_points('kedro.global_commands')"
-        " if e.module_name == 'km_cli'];"
-        "print(len(eps), eps[0].dist.project_name, eps[0].dist.requires());"
-        "print(eps[0].load().name)"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split("\n")[:2] == ["1 km-cli-entrypoint []", "kedro-mlflow"]
