@@ -59,16 +59,29 @@ def test_the_installed_server_accepts_its_options(tmp_path):
             assert option in result.output
 
 
-def test_reopen_run_makes_the_run_active_and_restores_its_status(client):
+@pytest.mark.parametrize("status", ["FAILED", "FINISHED", "RUNNING"])
+def test_reopen_run_makes_the_run_active_and_leaves_its_status(client, status):
     run_id = client.create_run(experiment_id="0").info.run_id
-    client.set_terminated(run_id, "FAILED")
-    with reopen_run(run_id, status="FAILED"):
+    if status != "RUNNING":
+        client.set_terminated(run_id, status)
+    with reopen_run(run_id):
         assert mlflow.active_run().info.run_id == run_id
         mlflow.log_param("inside", 1)
+        assert client.get_run(run_id).info.status == status
     assert mlflow.active_run() is None
     stored = client.get_run(run_id)
-    assert stored.info.status == "FAILED"
+    assert stored.info.status == status
     assert stored.data.params == {"inside": "1"}
+
+
+def test_reopen_run_does_not_write_the_runs_meta_file(client, tmp_path):
+    run = client.create_run(experiment_id="0").info
+    client.set_terminated(run.run_id, "FINISHED")
+    meta = tmp_path / "mlruns" / "0" / run.run_id / "meta.yaml"
+    before = (meta.read_text(), meta.stat().st_mtime_ns)
+    with reopen_run(run.run_id):
+        mlflow.log_metric("m", 1.0)
+    assert (meta.read_text(), meta.stat().st_mtime_ns) == before
 
 
 def test_reopen_run_of_another_experiment_than_the_selected_one(client):
@@ -78,19 +91,19 @@ def test_reopen_run_of_another_experiment_than_the_selected_one(client):
     with reopen_run(run_id):
         mlflow.log_metric("m", 1.0)
     assert client.get_run(run_id).data.metrics == {"m": 1.0}
-    assert client.get_run(run_id).info.status == "FINISHED"
     with mlflow.start_run() as new:  # the selection is still in force
         pass
     assert client.get_experiment(new.info.experiment_id).name == "selected"
 
 
-def test_reopen_run_restores_the_status_even_when_the_block_fails(client):
+def test_reopen_run_inside_an_active_run_gives_it_back(client):
     run_id = client.create_run(experiment_id="0").info.run_id
-    client.set_terminated(run_id, "FINISHED")
-    with pytest.raises(RuntimeError), reopen_run(run_id, status="FINISHED"):
-        raise RuntimeError("boom")
+    with mlflow.start_run() as outer:
+        with pytest.raises(RuntimeError), reopen_run(run_id):
+            assert mlflow.active_run().info.run_id == run_id
+            raise RuntimeError("boom")
+        assert mlflow.active_run().info.run_id == outer.info.run_id
     assert mlflow.active_run() is None
-    assert client.get_run(run_id).info.status == "FINISHED"
 
 
 def test_metric_history_of_a_metric_never_logged_is_empty(client):

@@ -55,25 +55,25 @@ def server_artifact_options(artifacts_dir: Path) -> List[str]:
 
 
 @contextlib.contextmanager
-def reopen_run(run_id: str, status: Optional[str] = None) -> Iterator[None]:
-    """Make the existing run ``run_id`` the active run for the duration of the block.
+def reopen_run(run_id: str) -> Iterator[None]:
+    """Make the existing run ``run_id`` the active run of this process for the block.
 
     Flavors' ``log_model`` only logs to the active run. ``mlflow.start_run(run_id=...)``
-    refuses a run of another experiment than the one ``mlflow.set_experiment`` selected
-    (every version up to 2.x); that check is about new runs, so it is lifted while the
-    run is reopened and the selection is restored right after. On exit the run gets
-    ``status`` back (its status before, so reopening leaves no trace), or FINISHED.
+    would make it so, but it also writes the run's status (RUNNING, then FINISHED at
+    ``end_run``): that would finish a run another process is still running, and, on a
+    file store, rewrites ``meta.yaml`` while other processes (ParallelRunner's workers)
+    read it, which mlflow's file store does not survive. So the run is only pushed on
+    mlflow's stack of active runs and popped after: the store is not written, the run
+    keeps its status, and no experiment check applies (the run exists already).
     """
-    selected = getattr(_fluent, "_active_experiment_id", None)
-    try:
-        _fluent._active_experiment_id = None
-        mlflow.start_run(run_id=run_id)
-    finally:
-        _fluent._active_experiment_id = selected
+    run = MlflowClient().get_run(run_id)
+    stack = _fluent._active_run_stack
+    stack.append(_fluent.ActiveRun(run))
     try:
         yield
     finally:
-        mlflow.end_run(status=status or "FINISHED")
+        if stack and stack[-1].info.run_id == run_id:
+            stack.pop()
 
 
 def forget_active_run(run_id: str) -> bool:

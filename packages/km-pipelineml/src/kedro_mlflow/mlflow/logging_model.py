@@ -56,8 +56,7 @@ def log_pipeline_ml(
     if active is not None and active.info.run_id == run_id:
         mlflow.pyfunc.log_model(**options)
     else:
-        status = mlflow.tracking.MlflowClient().get_run(run_id).info.status
-        with reopen_run(run_id, status=status):
+        with reopen_run(run_id):
             mlflow.pyfunc.log_model(**options)
     return f"runs:/{run_id}/{pipeline_ml.model_name}"
 

@@ -81,8 +81,8 @@ class MlflowModelLoggerDataSet(AbstractMlflowDataSet):
                 " (mlflow.end_run()) or remove run_id to log to the active run"
             )
         if self._run_id and active is None:
-            status = existing_run(str(self), self._run_id).info.status
-            with reopen_run(self._run_id, status=status):
+            existing_run(str(self), self._run_id)
+            with reopen_run(self._run_id):
                 self._log(model)
             run_id = self._run_id
         else:
