@@ -2,10 +2,11 @@
 
 import copy
 from pathlib import PurePosixPath
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from kedro.io import DataCatalog, MemoryDataSet
 from kedro.pipeline import Pipeline
+from kedro.pipeline.node import Node
 
 from kedro_mlflow.pipeline.artifacts import check_persisted
 from kedro_mlflow.pipeline.copy_modes import CopyMode, check_copy_mode, copied, mode_for
@@ -24,11 +25,19 @@ class KedroPipelineModel(PythonModel):
         pipeline_ml: The PipelineML whose inference pipeline becomes the model.
         catalog: The project's catalog: it says how to read each artifact back.
         copy_mode: How values pass between nodes: "assign", "copy" or "deepcopy",
-            for all datasets or as a dict per dataset. None: copy pandas/numpy
-            objects, deep-copy anything else (kedro's MemoryDataSet default).
+            for all datasets or as a dict per dataset. None (the default):
+            the artifacts are the model's state, read once by ``load_context`` and
+            handed to the nodes as they are at every ``predict`` (like any MLflow
+            model's fitted objects: a node must not modify them); every other value,
+            the ``predict`` input included, is copied when a node receives it:
+            ``.copy()`` for pandas/numpy objects, a deep copy for anything else
+            (kedro's MemoryDataSet default). So the caller's input is never changed.
+            A mode given explicitly (a string, or a dict entry naming the dataset)
+            applies to artifacts too.
         runner: A kedro runner to run the pipeline with at each ``predict`` (hooks
-            and all). None: the nodes are called in order directly, which gives the
-            same results with far less overhead per request.
+            and all). None: the nodes' functions are called in order directly, with
+            their arguments laid out once at load time; same results, far less
+            overhead per request.
     """
 
     def __init__(
@@ -115,31 +124,39 @@ class KedroPipelineModel(PythonModel):
         self._loaded: Optional[Dict[str, Any]] = None
 
     def __getstate__(self) -> Dict[str, Any]:
-        # Loaded artifacts are rebuilt from the model's files by load_context.
+        # Loaded artifacts and the call plan are rebuilt from the model's files by
+        # load_context.
         state = self.__dict__.copy()
         state["_loaded"] = None
+        state.pop("_steps", None)
         return state
 
     def load_context(self, context: Any) -> None:
-        """Read every artifact once: ``predict`` reuses them instead of reading files."""
+        """Read every artifact once, and lay out each node's call: ``predict`` reuses both."""
         self._loaded = {
             name: _dataset_at(dataset, context.artifacts[name]).load()
             for name, dataset in self.artifact_datasets.items()
         }
+        self._steps = [_Step(node, self._mode) for node in self.pipeline.nodes]
 
-    def predict(self, context: Any, model_input: Any, params: Any = None) -> Any:
+    def _mode(self, dataset: str) -> Optional[str]:
+        """How ``dataset`` is handed to a node; None: from its type at each call."""
+        mode = mode_for(self.copy_mode, dataset)
+        if mode is None and dataset in self.artifact_datasets:
+            return "assign"  # the model's state: shared, as for any MLflow model
+        return mode
+
+    # No annotations: mlflow 2.x reads predict's type hints at every call when it has any.
+    def predict(self, context, model_input, params=None):
         """The inference pipeline's output for ``model_input`` (mlflow 2.x may pass params)."""
         if self._loaded is None:
             self.load_context(context)
         if self.runner is not None:
             return self._run_with_runner(model_input)
-        values = dict(self._loaded or {})
+        values = dict(self._loaded)
         values[self.input_name] = model_input
-        for node in self.pipeline.nodes:  # already in topological order
-            inputs = {
-                name: copied(values[name], mode_for(self.copy_mode, name)) for name in node.inputs
-            }
-            values.update(node.run(inputs))
+        for step in self._steps:  # the pipeline's nodes are in topological order
+            step.run(values)
         return values[self.output_name]
 
     def _run_with_runner(self, model_input: Any) -> Any:
@@ -148,7 +165,7 @@ class KedroPipelineModel(PythonModel):
         feeds = {**(self._loaded or {}), self.input_name: model_input}
         catalog = DataCatalog(
             {
-                n: MemoryDataSet(copied(data, mode_for(self.copy_mode, n)), copy_mode="assign")
+                n: MemoryDataSet(copied(data, self._mode(n)), copy_mode="assign")
                 for n, data in feeds.items()
             }
         )
@@ -174,3 +191,58 @@ def _dataset_at(dataset: Any, path: str) -> Any:
     if hasattr(clone, "_version"):
         clone._version = None
     return clone
+
+
+class _Step:
+    """One node ready to call: its function, and where and how each argument comes from.
+
+    Built once by ``load_context``; :meth:`run` does what ``Node.run`` does (same
+    argument order, same outputs) without its per-call logging and checks, which
+    dominate a small model's latency. Nodes kedro would decorate, or in a form this
+    does not know, are run by ``Node.run`` itself.
+    """
+
+    __slots__ = ("args", "by_kedro", "func", "kwargs", "node", "output")
+
+    def __init__(self, node: Node, mode: Callable[[str], Optional[str]]) -> None:
+        self.node = node
+        # Node.func is public from kedro 0.17.0; 0.16 keeps the function in _func.
+        self.func = getattr(node, "func", None) or getattr(node, "_func", None)
+        self.args: List[Tuple[str, Optional[str]]] = []
+        self.kwargs: List[Tuple[str, str, Optional[str]]] = []
+        inputs = getattr(node, "_inputs", None)
+        outputs = getattr(node, "_outputs", None)
+        self.output = outputs if isinstance(outputs, str) else None
+        self.by_kedro = (
+            self.func is None
+            or bool(getattr(node, "_decorators", None))
+            or not all(hasattr(node, name) for name in ("_outputs", "_outputs_to_dictionary"))
+        )
+        if isinstance(inputs, str):
+            self.args = [(inputs, mode(inputs))]
+        elif isinstance(inputs, (list, tuple)):
+            self.args = [(name, mode(name)) for name in inputs]
+        elif isinstance(inputs, dict):
+            self.kwargs = [(arg, name, mode(name)) for arg, name in inputs.items()]
+        elif inputs is not None or node.inputs:
+            self.by_kedro = True
+        if self.by_kedro:  # Node.run takes the inputs by name: one mode per dataset
+            self.args = [(name, mode(name)) for name in node.inputs]
+
+    def run(self, values: Dict[str, Any]) -> None:
+        """Call the node on ``values`` and add its outputs to them."""
+        if self.by_kedro:
+            values.update(self.node.run({name: _hand(values[name], m) for name, m in self.args}))
+            return
+        result = self.func(
+            *[_hand(values[name], m) for name, m in self.args],
+            **{arg: _hand(values[name], m) for arg, name, m in self.kwargs},
+        )
+        if self.output is not None:
+            values[self.output] = result
+        else:  # None, a list or a dict of outputs: kedro's own mapping and checks
+            values.update(self.node._outputs_to_dictionary(result))
+
+
+def _hand(data: Any, mode: Optional[str]) -> Any:
+    return data if mode == "assign" else copied(data, mode)
