@@ -28,6 +28,12 @@ PACKAGES_DIR = ROOT / "packages"
 DIST_DIR = ROOT / "dist"
 REPORTS_DIR = ROOT / "reports"
 
+# uv installs without compiling bytecode, and these machines set PYTHONDONTWRITEBYTECODE:
+# every Python process (each `kedro run`, `mlflow server` worker, benchmark run) would
+# compile kedro, mlflow, pandas and SQLAlchemy from source again, seconds each time.
+# Compiled once at install, they import from .pyc (which that setting still reads).
+os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
+
 # Install order does not matter to the resolver; this one reads bottom-up.
 PACKAGES = [
     "km-config",

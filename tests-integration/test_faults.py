@@ -10,6 +10,9 @@ Each test makes a project with `kedro mlflow new`, registers the pipelines below
 - an artifact location that cannot be written: the run fails, naming the artifact;
 - Ctrl-C during a node: the run is not left RUNNING.
 
+Each scenario that involves a store runs against the project's file store, a SQLite-backed
+`mlflow server` and a PostgreSQL-backed one (the killed server: the two servers).
+
 The nodes write a marker file in ``$KM_FAULTS_MARKS`` as they start (``<node>.started``)
 and finish (``<node>.done``); the waiting node waits for ``go`` there. The longest test
 comes first, so that pytest-xdist runs the others beside it.
@@ -21,12 +24,15 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional
+from typing import Callable, Dict, Iterator, List, NamedTuple, Optional
 
 import pytest
 import yaml
 from mlflow.tracking import MlflowClient
+
+from kedro_mlflow.config.mlflow_compat import MLFLOW_VERSION, supports_serve_artifacts
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mlflow_server import MlflowServer, free_port
@@ -138,6 +144,43 @@ def marks(tmp_path: Path) -> Path:
     return tmp_path / "marks"
 
 
+BACKENDS = ["file-store", "sqlite-server", "postgresql-server"]
+SERVER_FIXTURES = {"sqlite-server": "mlflow_server", "postgresql-server": "postgres_mlflow_server"}
+
+
+class Tracking(NamedTuple):
+    """Where a scenario's project tracks: the URI, and its experiment there."""
+
+    backend: str  # one of BACKENDS
+    uri: str
+    experiment: str
+    server: Optional[MlflowServer] = None  # None: the project's file store
+
+
+def use_experiment(project: Path, name: str) -> None:
+    """Point the project's mlflow.yml at experiment ``name``."""
+    mlflow_yml = project / "conf" / "local" / "mlflow.yml"
+    text = mlflow_yml.read_text()
+    assert f"  name: {EXPERIMENT}\n" in text
+    mlflow_yml.write_text(text.replace(f"  name: {EXPERIMENT}\n", f"  name: {name}\n"))
+
+
+@pytest.fixture(params=BACKENDS)
+def tracking(request, project: Path) -> Tracking:
+    """The scenario's store: the project's own, or a session server (own experiment)."""
+    if request.param == "file-store":
+        return Tracking(request.param, store_uri(project), EXPERIMENT)
+    server = request.getfixturevalue(SERVER_FIXTURES[request.param])
+    experiment = f"{EXPERIMENT}_{uuid.uuid4().hex[:8]}"  # the server is shared by the session
+    use_experiment(project, experiment)
+    return Tracking(request.param, server.url, experiment, server)
+
+
+def env_for(tracking: Tracking, marks: Path) -> Dict[str, str]:
+    """kedro_env tracking to ``tracking`` (the file store is mlflow.yml's default)."""
+    return kedro_env(marks, None if tracking.server is None else tracking.uri)
+
+
 def kedro_env(marks: Path, tracking_uri: Optional[str] = None) -> Dict[str, str]:
     """This environment without MLflow settings, plus the marks folder (and a tracking URI)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")}
@@ -213,18 +256,18 @@ def wait_for(condition, what: str, timeout: float = HANG_GUARD) -> None:
         time.sleep(0.1)
 
 
-def runs_of(tracking_uri: str) -> List:
+def runs_of(tracking_uri: str, experiment_name: str = EXPERIMENT) -> List:
     """The runs of the project's experiment, newest first."""
     client = MlflowClient(tracking_uri)
-    experiment = client.get_experiment_by_name(EXPERIMENT)
+    experiment = client.get_experiment_by_name(experiment_name)
     if experiment is None:
         return []
     runs = client.search_runs([experiment.experiment_id])
     return sorted(runs, key=lambda run: run.info.start_time, reverse=True)
 
 
-def only_run(tracking_uri: str):
-    runs = runs_of(tracking_uri)
+def only_run(tracking_uri: str, experiment_name: str = EXPERIMENT):
+    runs = runs_of(tracking_uri, experiment_name)
     assert len(runs) == 1, [(run.info.run_id, run.info.status) for run in runs]
     return runs[0]
 
@@ -234,11 +277,17 @@ def store_uri(project: Path) -> str:
     return (project / "mlruns").as_uri()
 
 
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_a_server_killed_mid_run_fails_the_run_and_keeps_what_was_logged(
-    project, marks, tmp_path, background
+    project, marks, tmp_path, background, database, request
 ):
     folder = tmp_path / "server"
-    server = MlflowServer(folder, workers=1).start()
+    backend_uri, experiment = None, EXPERIMENT  # the server's own SQLite file
+    if database == "postgresql":  # the session's database, under a server of our own
+        backend_uri = request.getfixturevalue("postgres_mlflow_server").backend_uri
+        experiment = f"{EXPERIMENT}_{uuid.uuid4().hex[:8]}"
+        use_experiment(project, experiment)
+    server = MlflowServer(folder, workers=1, backend_uri=backend_uri).start()
     # mlflow >= 1.2x retries each request to a dead server for about a minute by default;
     # a short retry budget keeps the test quick. The plugin must not add rounds of its own.
     quick_retries = {
@@ -250,11 +299,11 @@ def test_a_server_killed_mid_run_fails_the_run_and_keeps_what_was_logged(
         wait_for(lambda: (marks / "wait.started").exists(), "the node `wait` to start")
 
         def first_params_logged() -> bool:
-            runs = runs_of(server.url)
+            runs = runs_of(server.url, experiment)
             return bool(runs) and "alpha" in runs[0].data.params
 
         wait_for(first_params_logged, "the first node's parameters to reach the server")
-        run_id = runs_of(server.url)[0].info.run_id
+        run_id = runs_of(server.url, experiment)[0].info.run_id
         os.killpg(server._process.pid, signal.SIGKILL)  # the server and its workers, at once
         server._process.wait(timeout=30)
         killed = time.monotonic()
@@ -272,7 +321,7 @@ def test_a_server_killed_mid_run_fails_the_run_and_keeps_what_was_logged(
     assert "/runs/update" not in running.output  # no attempt to end the run on a dead server
     assert failed_after < 60, f"failed {failed_after:.0f} s after the kill"
 
-    with MlflowServer(folder, workers=1) as restarted:
+    with MlflowServer(folder, workers=1, backend_uri=backend_uri) as restarted:
         before = MlflowClient(restarted.url).get_run(run_id)
         assert before.data.params["alpha"] == "0.5"
         assert before.data.tags["kedro_command"] == "kedro run"
@@ -280,20 +329,22 @@ def test_a_server_killed_mid_run_fails_the_run_and_keeps_what_was_logged(
 
         again = kedro_run(project, kedro_env(marks, restarted.url))
         assert again.process.returncode == 0, again.output
-        latest = runs_of(restarted.url)[0]
+        latest = runs_of(restarted.url, experiment)[0]
         assert latest.info.run_id != run_id
         assert latest.info.status == "FINISHED"
         assert latest.data.params == {"alpha": "0.5", "beta": "3", "gamma": "7"}
 
 
-def test_a_failing_node_fails_the_run_and_keeps_the_params_of_the_nodes_that_ran(project, marks):
-    done = kedro_run(project, kedro_env(marks), "--pipeline=boom")
+def test_a_failing_node_fails_the_run_and_keeps_the_params_of_the_nodes_that_ran(
+    project, marks, tracking
+):
+    done = kedro_run(project, env_for(tracking, marks), "--pipeline=boom")
 
     assert done.process.returncode != 0, done.output
     assert "explode refuses beta=3 (on purpose)" in done.output
     assert "ValueError" in done.output
     assert not (marks / "report.started").exists()
-    run = only_run(store_uri(project))
+    run = only_run(tracking.uri, tracking.experiment)
     assert run.info.status == "FAILED"
     # prepare and explode started (their parameters went out first); report never did
     assert run.data.params == {"alpha": "0.5", "beta": "3"}
@@ -322,29 +373,42 @@ def test_an_unreachable_server_fails_fast_before_any_node_runs(project, marks, w
     assert done.seconds < 60, f"took {done.seconds:.1f} s"  # a hang guard: about 5 s here
 
 
-def test_an_unwritable_artifact_location_fails_the_run_naming_the_artifact(project, marks):
+def test_an_unwritable_artifact_location_fails_the_run_naming_the_artifact(
+    project, marks, tracking
+):
     # Runs as root ignore read-only modes: a path under a regular file cannot be created
-    # by anyone (ENOTDIR).
-    blocker = project / "not-a-folder"
+    # by anyone (ENOTDIR). A server that stores artifacts itself (mlflow >= 1.23) gets the
+    # blocker in its artifact folder; otherwise the client writes to the location itself.
+    served = tracking.server is not None and supports_serve_artifacts()
+    if served:
+        blocker = tracking.server.folder / "artifacts" / f"not-a-folder-{uuid.uuid4().hex[:8]}"
+        location = f"mlflow-artifacts:/{blocker.name}/artifacts"
+    else:
+        blocker = project / "not-a-folder"
+        location = (blocker / "artifacts").as_uri()
+    blocker.parent.mkdir(parents=True, exist_ok=True)
     blocker.write_text("a file where the artifact root's parent folder should be\n")
-    MlflowClient(store_uri(project)).create_experiment(
-        EXPERIMENT, artifact_location=(blocker / "artifacts").as_uri()
-    )
+    MlflowClient(tracking.uri).create_experiment(tracking.experiment, artifact_location=location)
+    # a server answers 500 to the upload: no minute of retries
+    env = {**env_for(tracking, marks), "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"}
 
-    done = kedro_run(project, kedro_env(marks), "--pipeline=artifact")
+    done = kedro_run(project, env, "--pipeline=artifact")
 
     assert done.process.returncode != 0, done.output
-    run = only_run(store_uri(project))
+    run = only_run(tracking.uri, tracking.experiment)
     error = done.output.strip().splitlines()[-1]
     assert error.startswith("kedro.io.core.DataSetError: MlflowArtifactDataSet("), error
     assert f"could not be logged to run {run.info.run_id} as 'fault_table.csv'" in error
-    assert "NotADirectoryError" in error and str(blocker) in error
+    if served:  # the client only sees the server's refusal of the upload
+        assert f"mlflow-artifacts/artifacts/{blocker.name}/" in error, error
+    else:
+        assert "NotADirectoryError" in error and str(blocker) in error
     assert run.info.status == "FAILED"
     assert run.data.params == {"alpha": "0.5"}
 
 
-def test_ctrl_c_during_a_node_does_not_leave_the_run_running(project, marks, background):
-    running = background(project, kedro_env(marks))
+def test_ctrl_c_during_a_node_does_not_leave_the_run_running(project, marks, background, tracking):
+    running = background(project, env_for(tracking, marks))
     wait_for(lambda: (marks / "wait.started").exists(), "the node `wait` to start")
     running.process.send_signal(signal.SIGINT)
     code = running.wait()
@@ -352,7 +416,12 @@ def test_ctrl_c_during_a_node_does_not_leave_the_run_running(project, marks, bac
     assert code != 0, running.output
     assert not (marks / "wait.done").exists()
     assert "Aborted!" in running.output
-    run = only_run(store_uri(project))
-    assert run.info.status == "KILLED", running.output
+    run = only_run(tracking.uri, tracking.experiment)
+    if "refused the status KILLED" in running.output:
+        # mlflow 1.9's SQLite schema has no KILLED: the hook falls back to FAILED
+        assert MLFLOW_VERSION < (1, 10) and tracking.backend == "sqlite-server"
+        assert run.info.status == "FAILED", running.output
+    else:
+        assert run.info.status == "KILLED", running.output
     # the parameters of the nodes that started are there, the interrupted one's included
     assert run.data.params == {"alpha": "0.5", "beta": "3"}

@@ -130,12 +130,17 @@ def _flush() -> None:
 
 def _finish(status: str) -> None:
     """End the run the hooks started; leave a run that was active before alone."""
-    import mlflow
-
     tracked = STATE.current
     STATE.clear()
     if tracked is None or not tracked.owned:
         return
+    _end(tracked, status)
+
+
+def _end(tracked: Any, status: str) -> None:
+    """End the run ``tracked`` with ``status`` (a dead server is only reported)."""
+    import mlflow
+
     uri = tracked.config.mlflow_tracking_uri
     if status != "FINISHED" and not _server_answers(uri):
         # After a failure, do not wait out MLflow's retries on a server that is gone.
@@ -183,11 +188,35 @@ def _end_interrupted_run() -> None:
         return
     try:
         _flush()  # the parameters of the nodes that started
-        _finish("KILLED")
+        STATE.clear()
+        if tracked.owned:
+            _end_killed(tracked)
     except Exception as error:
         logger.warning("MLflow run %s was interrupted and not ended: %s", tracked.run_id, error)
     finally:
         STATE.clear()
+
+
+def _end_killed(tracked: Any) -> None:
+    """End the run KILLED; FAILED where the store refuses KILLED.
+
+    mlflow 1.9's SQLite schema keeps a status constraint without KILLED (its migration
+    adding it does not survive on SQLite): the server answers 500 to KILLED.
+    """
+    from mlflow.exceptions import MlflowException
+
+    try:
+        _end(tracked, "KILLED")
+    except MlflowException as error:
+        if not _server_answers(tracked.config.mlflow_tracking_uri):
+            raise
+        logger.warning(
+            "The tracking store refused the status KILLED for MLflow run %s (%s);"
+            " it is marked FAILED instead.",
+            tracked.run_id,
+            " ".join(str(error).split())[:200],
+        )
+        _end(tracked, "FAILED")
 
 
 _AT_EXIT: List[Any] = []  # the handler, once registered
