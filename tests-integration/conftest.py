@@ -41,6 +41,7 @@ def postgres_mlflow_server(tmp_path_factory) -> Iterator[MlflowServer]:
         pytest.fail(f"postgres_mlflow_server: {missing}", pytrace=False)
     folder = tmp_path_factory.mktemp("mlflow-postgres-server")
     with PostgresServer() as database, MlflowServer(folder, backend_uri=database.uri) as server:
+        server.database = database  # its files are part of what the server keeps
         yield server
 
 
@@ -48,6 +49,13 @@ def postgres_mlflow_server(tmp_path_factory) -> Iterator[MlflowServer]:
 def request_counter(mlflow_server: MlflowServer) -> Iterator[RequestCounter]:
     """A counting proxy in front of the session's server."""
     with RequestCounter(mlflow_server.url) as counter:
+        yield counter
+
+
+@pytest.fixture(scope="session")
+def postgres_request_counter(postgres_mlflow_server: MlflowServer) -> Iterator[RequestCounter]:
+    """A counting proxy in front of the session's PostgreSQL-backed server."""
+    with RequestCounter(postgres_mlflow_server.url) as counter:
         yield counter
 
 
@@ -63,14 +71,19 @@ class ServerTracking:
         self.experiment_id = self.client.create_experiment(experiment)
 
 
-@pytest.fixture
-def server_tracking(
-    mlflow_server: MlflowServer, request_counter: RequestCounter, monkeypatch
-) -> Iterator[ServerTracking]:
-    """MLflow pointed at the server through the counting proxy, in an experiment of its own.
+@pytest.fixture(params=["sqlite-server", "postgresql-server"])
+def server_tracking(request, monkeypatch) -> Iterator[ServerTracking]:
+    """MLflow pointed at a server through a counting proxy, in an experiment of its own.
 
+    Each test using it runs against the SQLite-backed and the PostgreSQL-backed server.
     The count starts at zero once the experiment is selected.
     """
+    if request.param == "sqlite-server":
+        mlflow_server = request.getfixturevalue("mlflow_server")
+        request_counter = request.getfixturevalue("request_counter")
+    else:
+        mlflow_server = request.getfixturevalue("postgres_mlflow_server")
+        request_counter = request.getfixturevalue("postgres_request_counter")
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
     monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)

@@ -76,11 +76,17 @@ def test_credentials_stay_out_of_the_file_store_and_the_logs(project: Path):
     ]
 
 
-def test_credentials_stay_out_of_a_tracking_server(project: Path, mlflow_server):
+@pytest.mark.parametrize("server", ["mlflow_server", "postgres_mlflow_server"])
+def test_credentials_stay_out_of_a_tracking_server(project: Path, server: str, request):
+    mlflow_server = request.getfixturevalue(server)
     output = kedro_run(project, mlflow_server.url)
     assert SECRET not in output
-    # the server's SQLite database, its artifacts and its log
-    assert files_holding(mlflow_server.folder, SECRET.encode()) == []
+    # the server's artifacts, its log, and its SQLite file or PostgreSQL's data folder
+    kept = [mlflow_server.folder]
+    if hasattr(mlflow_server, "database"):
+        kept.append(mlflow_server.database.folder)
+    for folder in kept:
+        assert files_holding(folder, SECRET.encode()) == []
     check_run_metadata(MlflowClient(mlflow_server.url), "km_secure")
 
 
