@@ -8,6 +8,7 @@ from kedro.io import DataCatalog, MemoryDataSet
 from kedro.pipeline import Pipeline
 from kedro.pipeline.node import Node
 
+from kedro_mlflow.config.kedro_compat import node_function
 from kedro_mlflow.pipeline.artifacts import check_persisted
 from kedro_mlflow.pipeline.copy_modes import CopyMode, check_copy_mode, copied, mode_for
 from kedro_mlflow.pipeline.errors import InputNameError, PipelineMLError, quoted
@@ -206,8 +207,7 @@ class _Step:
 
     def __init__(self, node: Node, mode: Callable[[str], Optional[str]]) -> None:
         self.node = node
-        # Node.func is public from kedro 0.17.0; 0.16 keeps the function in _func.
-        self.func = getattr(node, "func", None) or getattr(node, "_func", None)
+        self.func = node_function(node)
         self.args: List[Tuple[str, Optional[str]]] = []
         self.kwargs: List[Tuple[str, str, Optional[str]]] = []
         inputs = getattr(node, "_inputs", None)
