@@ -382,6 +382,10 @@ def test_an_artifact_kept_in_memory_fails_before_training(ml_project: Path):
 
 
 METRICS_PIPELINE = """
+from pathlib import Path
+from urllib.parse import urlparse
+
+import mlflow
 from kedro.pipeline import Pipeline, node
 
 
@@ -390,9 +394,20 @@ def evaluate(alpha):
     return {"accuracy": {"value": 0.9, "step": 0}, "loss": loss}
 
 
+def evaluate_where_nothing_can_be_written(alpha):
+    # a file where the run's metrics folder goes: no metric can be written, root or not
+    run_folder = Path(urlparse(mlflow.active_run().info.artifact_uri).path).parent
+    (run_folder / "metrics").rmdir()
+    (run_folder / "metrics").write_text("not a folder")
+    return evaluate(alpha)
+
+
 def pipelines():
     evaluation = Pipeline([node(evaluate, "params:alpha", "model_metrics", name="evaluate")])
-    return {"__default__": evaluation, "quiet": evaluation}
+    blocked = Pipeline(
+        [node(evaluate_where_nothing_can_be_written, "params:alpha", "model_metrics")]
+    )
+    return {"__default__": evaluation, "quiet": evaluation, "blocked": blocked}
 """
 
 
@@ -416,6 +431,21 @@ def test_metrics_without_prefix_are_named_after_their_catalog_entry(metrics_proj
     client = MlflowClient((metrics_project / "mlruns").resolve().as_uri())
     history = client.get_metric_history(run.info.run_id, "model_metrics.loss")
     assert sorted((m.step, m.value) for m in history) == [(0, 1.0), (1, 0.5)]
+
+
+def test_metrics_that_cannot_be_logged_fail_the_run_naming_the_dataset(metrics_project: Path):
+    # the node returns at once: its batch goes out in the background, and the failure
+    # to send it is the kedro run's failure, before the MLflow run is ended
+    result = kedro_run(metrics_project, ["--pipeline", "blocked"])
+    assert result.returncode != 0, result.stdout + result.stderr
+    (run,) = runs(metrics_project)
+    assert run.info.status == "FAILED"
+    assert run.data.params == {"alpha": "0.5"}
+    assert "MlflowMetricsDataSet(" in result.stderr
+    assert (
+        f"the values of model_metrics.accuracy, model_metrics.loss could not be logged"
+        f" to run {run.info.run_id}" in result.stderr
+    )
 
 
 def test_a_disabled_pipeline_s_datasets_log_nothing_either(metrics_project: Path):

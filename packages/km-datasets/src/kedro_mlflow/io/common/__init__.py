@@ -1,15 +1,19 @@
 """What every kedro-mlflow dataset shares: the logging switch, run lookup, catalog helpers.
 
-The hooks use :func:`set_logging` and :func:`name_after_catalog` on a run's catalog;
-users rarely need anything here.
+The hooks use :func:`set_logging` and :func:`name_after_catalog` on a run's catalog,
+and :func:`defer_logging` / :func:`flush_deferred` around a tracked run; users rarely
+need anything here.
 """
 
 from .base import AbstractMlflowDataSet
 from .catalog import iter_mlflow_datasets, name_after_catalog, set_logging
+from .deferred import defer_logging, flush_deferred
 from .runs import run_to_log, run_to_read, tracking_client
 
 __all__ = [
     "AbstractMlflowDataSet",
+    "defer_logging",
+    "flush_deferred",
     "iter_mlflow_datasets",
     "name_after_catalog",
     "run_to_log",

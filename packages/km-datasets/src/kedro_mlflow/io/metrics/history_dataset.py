@@ -64,7 +64,7 @@ class MlflowMetricHistoryDataSet(NamedMetricDataSet):
             self._keep(sorted(points, key=lambda point: point[0]))
             return
         run_id = run_to_log(str(self), self._run_id)
-        count = log_points(run_id, {key: points})
+        count = log_points(str(self), run_id, {key: points})
         logger.info("%s: %d values of %s logged to run %s", self, count, key, run_id)
 
     def _load(self) -> History:

@@ -39,7 +39,7 @@ class MlflowMetricDataSet(NamedMetricDataSet):
             self._keep(value)
             return
         run_id = run_to_log(str(self), self._run_id)
-        log_points(run_id, {key: [(self._step or 0, value)]})
+        log_points(str(self), run_id, {key: [(self._step or 0, value)]})
         logger.info("%s: metric %s=%s logged to run %s", self, key, value, run_id)
 
     def _load(self) -> float:

@@ -87,7 +87,7 @@ class MlflowMetricsDataSet(AbstractMlflowDataSet):
             self._keep({name: as_entries(name_points) for name, name_points in points.items()})
             return
         run_id = run_to_log(str(self), self._run_id)
-        count = log_points(run_id, keys)
+        count = log_points(str(self), run_id, keys)
         logger.info("%s: %d metric values logged to run %s", self, count, run_id)
 
     def _load(self) -> MetricsDict:

@@ -1,12 +1,19 @@
-"""Metrics to and from a run: whole histories in a few ``log_batch`` calls."""
+"""Metrics to and from a run: whole histories in a few ``log_batch`` calls.
+
+During a tracked kedro run the calls are sent in the background (see
+:mod:`kedro_mlflow.io.common.deferred`); reads wait for them first.
+"""
 
 import time
 from typing import Dict, Iterable, List, Mapping
 
+from kedro.io.core import DataSetError
 from mlflow.entities import Metric
 
 from kedro_mlflow.config.mlflow_compat import metric_history
 from kedro_mlflow.io.common import tracking_client
+from kedro_mlflow.io.common.deferred import log_call, wait_for_deferred
+from kedro_mlflow.io.common.runs import short_message
 
 from .values import Point
 
@@ -15,10 +22,12 @@ from .values import Point
 BATCH_SIZE = 1000
 
 
-def log_points(run_id: str, points: Mapping[str, Iterable[Point]]) -> int:
+def log_points(owner: str, run_id: str, points: Mapping[str, Iterable[Point]]) -> int:
     """Log every point of every metric to ``run_id``; the number of values logged.
 
-    The points share one timestamp: they are the result of one save.
+    The points share one timestamp: they are the result of one save. A failure to
+    send is a DataSetError naming ``owner`` (the dataset), the metrics and the run,
+    raised by the save, or by the hooks' flush when sending is deferred.
     """
     timestamp = int(time.time() * 1000)
     metrics = [
@@ -27,23 +36,37 @@ def log_points(run_id: str, points: Mapping[str, Iterable[Point]]) -> int:
         for step, value in key_points
     ]
     client = tracking_client()
-    for start in range(0, len(metrics), BATCH_SIZE):
-        client.log_batch(run_id, metrics=metrics[start : start + BATCH_SIZE])
+
+    def send() -> None:
+        try:
+            for start in range(0, len(metrics), BATCH_SIZE):
+                client.log_batch(run_id, metrics=metrics[start : start + BATCH_SIZE])
+        except Exception as error:
+            keys = ", ".join(sorted(points))
+            raise DataSetError(
+                f"{owner}: the values of {keys} could not be logged to run {run_id}"
+                f" ({type(error).__name__}: {short_message(error)})"
+            ) from error
+
+    log_call(send)
     return len(metrics)
 
 
 def metric_keys(run_id: str) -> List[str]:
     """The keys of every metric logged to ``run_id``."""
+    wait_for_deferred()
     return sorted(tracking_client().get_run(run_id).data.metrics)
 
 
 def latest_values(run_id: str) -> Dict[str, float]:
     """Each metric's latest value (MLflow's: the last logged at the largest step)."""
+    wait_for_deferred()
     return dict(tracking_client().get_run(run_id).data.metrics)
 
 
 def read_history(run_id: str, key: str) -> List[Point]:
     """Every point of the metric ``key``, ordered by step then by logging time."""
+    wait_for_deferred()
     history = metric_history(tracking_client(), run_id, key)
     ordered = sorted(history, key=lambda metric: (metric.step, metric.timestamp))
     return [(int(metric.step), float(metric.value)) for metric in ordered]

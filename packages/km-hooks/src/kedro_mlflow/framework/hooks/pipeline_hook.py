@@ -33,6 +33,7 @@ class MlflowPipelineHook:
         from kedro_mlflow.config.kedro_compat import context_for_run
         from kedro_mlflow.framework.context import get_mlflow_config
         from kedro_mlflow.io.common.catalog import name_after_catalog, set_logging
+        from kedro_mlflow.io.common.deferred import defer_logging
 
         _end_interrupted_run()  # a previous run of this process stopped by Ctrl-C
         STATE.clear()
@@ -60,6 +61,7 @@ class MlflowPipelineHook:
                 mlflow, config.run.id, config.run.name or pipeline_name, config.run.nested
             )
         sender = ParamsSender(config.mlflow_tracking_uri, run.info.run_id)
+        defer_logging()  # the metric datasets' batches, too, leave the nodes' path
         STATE.current = TrackedRun(
             config=config, run_id=run.info.run_id, owned=owned, sender=sender
         )
@@ -123,9 +125,15 @@ def _log_inference_model(pipeline: Any, catalog: Any) -> None:
 
 
 def _flush() -> None:
-    """Every parameter queued by the node hook, sent before the run ends."""
-    if STATE.current is not None:
-        STATE.current.sender.flush()
+    """Every parameter queued by the node hook and every metric batch the datasets
+    queued, sent before the run ends; raises what could not be sent."""
+    from kedro_mlflow.io.common.deferred import flush_deferred
+
+    try:
+        if STATE.current is not None:
+            STATE.current.sender.flush()
+    finally:
+        flush_deferred()
 
 
 def _finish(status: str) -> None:
