@@ -29,10 +29,11 @@ DIST_DIR = ROOT / "dist"
 REPORTS_DIR = ROOT / "reports"
 
 # uv installs without compiling bytecode, and these machines set PYTHONDONTWRITEBYTECODE:
-# every Python process (each `kedro run`, `mlflow server` worker, benchmark run) would
-# compile kedro, mlflow, pandas and SQLAlchemy from source again, seconds each time.
-# Compiled once at install, they import from .pyc (which that setting still reads).
-os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
+# every Python process the sessions start (each `kedro run`, `mlflow server` worker,
+# benchmark run) would compile kedro, mlflow, pandas and SQLAlchemy from source again,
+# seconds each time. Without the setting, the first import of a module writes its .pyc
+# and the next processes read it (cheaper than compiling all of site-packages at install).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 # Install order does not matter to the resolver; this one reads bottom-up.
 PACKAGES = [
