@@ -1,7 +1,9 @@
 """Parameters sent to MLflow off the nodes' critical path, and flushed at the end.
 
 A node's parameters are queued as it starts; one thread sends what is queued, merged
-into as few `log_batch` requests as MLflow's limits allow. The pipeline hook flushes
+into as few `log_batch` requests as MLflow's limits allow: it waits up to a fraction of
+a second for a batch to fill (a SQL store reads all of a run's parameters back at each
+batch, so many small batches cost far more than a few full ones). The pipeline hook flushes
 the queue before it ends the run, so the parameters of every node that ran are in the
 run, also when the pipeline fails. In a worker process of ParallelRunner the thread
 would not outlive the task, so there the parameters are sent right away.
@@ -10,10 +12,14 @@ would not outlive the task, so there the parameters are sent right away.
 import os
 import queue
 import threading
+import time
 from typing import Any, Dict, List, Optional, Tuple
 
 # MLflow refuses larger batches (params and tags per `log_batch` request).
 _MAX_PER_BATCH = 100
+# How long the thread waits for more parameters before it sends a batch that is not full.
+_LINGER = 1.0
+_WAKE = None  # queued by flush(): send what is pending now
 
 Batch = Tuple[Dict[str, str], Dict[str, str]]
 
@@ -39,26 +45,40 @@ class ParamsSender:
 
     def flush(self) -> None:
         """Wait until everything queued is sent; raise what sending raised, if anything."""
+        self._queue.put(_WAKE)
         self._queue.join()
         if self._error is not None:
             error, self._error = self._error, None
             raise error
 
+    def _collect(self) -> List[Optional[Batch]]:
+        """What is queued, once a batch is full, ``_LINGER`` passed or flush() asks."""
+        pending: List[Optional[Batch]] = [self._queue.get()]
+        size = 0
+        deadline = time.monotonic() + _LINGER
+        while pending[-1] is not _WAKE:
+            size += sum(map(len, pending[-1]))  # type: ignore[arg-type]
+            remaining = deadline - time.monotonic()
+            if size >= _MAX_PER_BATCH or remaining <= 0:
+                break
+            try:
+                pending.append(self._queue.get(timeout=remaining))
+            except queue.Empty:
+                break
+        return pending
+
     def _work(self) -> None:
         while True:
-            pending = [self._queue.get()]
-            while True:
-                try:
-                    pending.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            pending = self._collect()
             try:
                 params: Dict[str, str] = {}
                 tags: Dict[str, str] = {}
-                for node_params, node_tags in pending:
-                    params.update(node_params)
-                    tags.update(node_tags)
-                self._log(params, tags)
+                for batch in pending:
+                    if batch is not _WAKE:
+                        params.update(batch[0])
+                        tags.update(batch[1])
+                if params or tags:
+                    self._log(params, tags)
             except BaseException as error:  # kept for flush(), which the hook calls
                 self._error = self._error or error
             finally:
