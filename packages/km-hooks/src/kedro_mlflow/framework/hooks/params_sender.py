@@ -1,11 +1,11 @@
 """Parameters sent to MLflow off the nodes' critical path, and flushed at the end.
 
 A node's parameters are queued as it starts; one thread sends what is queued, merged
-into as few `log_batch` requests as MLflow's limits allow: it waits up to a fraction of
-a second for a batch to fill (a SQL store reads all of a run's parameters back at each
-batch, so many small batches cost far more than a few full ones). The pipeline hook flushes
-the queue before it ends the run, so the parameters of every node that ran are in the
-run, also when the pipeline fails. In a worker process of ParallelRunner the thread
+into as few `log_batch` requests as MLflow's limits allow: it waits up to a second for
+a batch to fill (a SQL store reads all of a run's parameters back at each batch, so
+many small batches cost far more than a few full ones). The pipeline hook flushes the
+queue before it ends the run, so the parameters of every node that ran are in the run,
+also when the pipeline fails. In a worker process of ParallelRunner the thread
 would not outlive the task, so there the parameters are sent right away.
 """
 

@@ -195,14 +195,17 @@ def _end_interrupted_run() -> None:
     if tracked is None:
         return
     try:
-        _flush()  # the parameters of the nodes that started
-        STATE.clear()
+        _flush()  # the parameters of the nodes that started, the metrics saved
+    except Exception as error:  # the run is still ended below
+        logger.warning(
+            "MLflow run %s: not everything saved could be logged: %s", tracked.run_id, error
+        )
+    STATE.clear()
+    try:
         if tracked.owned:
             _end_killed(tracked)
     except Exception as error:
         logger.warning("MLflow run %s was interrupted and not ended: %s", tracked.run_id, error)
-    finally:
-        STATE.clear()
 
 
 def _end_killed(tracked: Any) -> None:
