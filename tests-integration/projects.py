@@ -15,6 +15,11 @@ import yaml
 KEDRO = str(Path(sys.executable).with_name("kedro"))
 
 
+# The stores every scenario suite runs against, and the session fixture of each server.
+BACKENDS = ["file-store", "sqlite-server", "postgresql-server"]
+SERVER_FIXTURES = {"sqlite-server": "mlflow_server", "postgresql-server": "postgres_mlflow_server"}
+
+
 def new_config(folder: Path, repo_name: str, package: str) -> Path:
     """The `--config` file of `kedro new` / `kedro mlflow new` for a project in ``folder``."""
     config = folder / "new.yml"

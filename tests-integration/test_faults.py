@@ -36,7 +36,7 @@ from kedro_mlflow.config.mlflow_compat import MLFLOW_VERSION, supports_serve_art
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mlflow_server import MlflowServer, free_port
-from projects import new_project
+from projects import BACKENDS, SERVER_FIXTURES, new_project
 
 pytestmark = pytest.mark.slow
 
@@ -142,10 +142,6 @@ def project(faults_template: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def marks(tmp_path: Path) -> Path:
     return tmp_path / "marks"
-
-
-BACKENDS = ["file-store", "sqlite-server", "postgresql-server"]
-SERVER_FIXTURES = {"sqlite-server": "mlflow_server", "postgresql-server": "postgres_mlflow_server"}
 
 
 class Tracking(NamedTuple):

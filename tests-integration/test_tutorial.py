@@ -18,12 +18,11 @@ import mlflow
 import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
-from projects import KEDRO, kedro_mlflow_ui, new_project
+from projects import BACKENDS, KEDRO, SERVER_FIXTURES, kedro_mlflow_ui, new_project
 
 pytestmark = pytest.mark.slow
 
 PACKAGE = "km_tutorial"
-BACKENDS = ["file-store", "sqlite-server", "postgresql-server"]
 
 
 def typed(project: Path, *args: str) -> str:
@@ -68,8 +67,7 @@ def test_tutorial_then_five_minute_summary(tmp_path: Path, backend: str, request
     if backend == "file-store":
         uri = (project / "mlruns").as_uri()
     else:
-        fixture = {"sqlite-server": "mlflow_server", "postgresql-server": "postgres_mlflow_server"}
-        uri = request.getfixturevalue(fixture[backend]).url
+        uri = request.getfixturevalue(SERVER_FIXTURES[backend]).url
         text = mlflow_yml.read_text()
         assert "\nmlflow_tracking_uri: null\n" in text
         mlflow_yml.write_text(
