@@ -67,6 +67,12 @@ def test_mlflow_models_serve_answers_an_http_request(logged_model, tmp_path):
             server.predict(sample.drop(columns=["petal_width"]))
         assert refused.value.code == 400
         assert "petal_width" in refused.value.read().decode()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            server.predict(sample.assign(sepal_length="wide"))
+        assert refused.value.code == 400
+        assert "sepal_length" in refused.value.read().decode()
+        # a refused request leaves the server serving
+        assert [row["species"] for row in server.predict(sample)] == expected
 
 
 def test_mlflow_models_predict_answers_from_a_csv_file(logged_model, tmp_path):

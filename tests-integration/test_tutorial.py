@@ -3,16 +3,16 @@
 On the project's file store, on a SQLite-backed `mlflow server` and on a PostgreSQL-backed
 one: `kedro mlflow init`, the tracking URI set in mlflow.yml, `kedro run`, what the run
 shows (parameters, tags), `kedro mlflow ui`, a catalog dataset wrapped to be logged as
-an artifact, then the training run's model reused from the catalog by its run id.
+an artifact, then the training run's model reused by another project's catalog, by its
+run id.
 """
 
 import json
 import os
 import subprocess
-import sys
 import urllib.request
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import mlflow
 import pandas as pd
@@ -25,9 +25,11 @@ pytestmark = pytest.mark.slow
 PACKAGE = "km_tutorial"
 
 
-def typed(project: Path, *args: str) -> str:
+def typed(project: Path, *args: str, pythonpath: Optional[Path] = None) -> str:
     """One command as the user types it in the project; its output. It must succeed."""
     env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID")}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
     done = subprocess.run(
         [KEDRO, *args],
         cwd=project,
@@ -119,33 +121,8 @@ def test_tutorial_then_five_minute_summary(tmp_path: Path, backend: str, request
     assert training.data.tags["mlflow.runName"] == "training"
     assert training.info.status == "FINISHED"
 
-    # reuse it from the catalog by its run id, as the summary's last step does
-    with open(catalog, "a") as entries:
-        entries.write(
-            "\npipeline_inference_model:\n"
-            "  type: kedro_mlflow.io.models.MlflowModelLoggerDataSet\n"
-            "  flavor: mlflow.pyfunc\n"
-            "  pyfunc_workflow: python_model\n"
-            "  artifact_path: model\n"
-            f"  run_id: {training.info.run_id}\n"
-        )
-    code = (
-        "import sys, pandas as pd\n"
-        "from kedro_mlflow.config.kedro_compat import load_project_context\n"
-        "catalog = load_project_context('.').catalog\n"
-        "model = catalog.load('pipeline_inference_model')\n"
-        "model.predict(catalog.load('instances')).to_csv('reused.csv', index=False)\n"
-    )
-    loaded = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=project,
-        env={**os.environ, "MLFLOW_TRACKING_URI": uri},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=300,
-    )
-    assert loaded.returncode == 0, loaded.stdout
+    # 5.3.2.4: another kedro project reuses the model, loaded from its catalog by run id
+    scored = score_in_another_project(tmp_path, uri, training.info.run_id, project)
 
     # the project's own inference pipeline agrees, and logs its predictions as an artifact
     typed(project, "run", "--pipeline=inference")
@@ -154,8 +131,48 @@ def test_tutorial_then_five_minute_summary(tmp_path: Path, backend: str, request
     assert "predictions.csv" in {
         entry.path for entry in client.list_artifacts(inference.info.run_id)
     }
-    reused = pd.read_csv(project / "reused.csv")["species"].tolist()
-    assert len(reused) == 150
+    assert len(scored) == 150
     assert (
-        reused == pd.read_csv(project / "data/07_model_output/predictions.csv")["species"].tolist()
+        scored == pd.read_csv(project / "data/07_model_output/predictions.csv")["species"].tolist()
     )
+
+
+SCORING_PIPELINES = """
+from kedro.pipeline import Pipeline, node
+
+
+def score(model, instances):
+    return model.predict(instances)
+
+
+def pipelines():
+    scoring = Pipeline([node(score, ["pipeline_inference_model", "instances"], "scored")])
+    return {"__default__": scoring}
+"""
+
+
+def score_in_another_project(folder: Path, uri: str, run_id: str, trained: Path) -> List[str]:
+    """A second project, tracking to the same store, whose one node predicts with the
+    training run's model (an `MlflowModelLoggerDataSet` with its run id); the species it
+    wrote. The trained project's package is importable, as an installed dependency is."""
+    from kedro_mlflow.config.kedro_compat import find_project, register_project_pipelines
+
+    scoring = new_project(folder, "km-scoring", "km_scoring")
+    (scoring / "src" / "km_scoring" / "scoring.py").write_text(SCORING_PIPELINES)
+    register_project_pipelines(find_project(scoring), "km_scoring.scoring", "pipelines")
+    mlflow_yml = scoring / "conf/local/mlflow.yml"
+    text = mlflow_yml.read_text()
+    mlflow_yml.write_text(text.replace("mlflow_tracking_uri: null", f"mlflow_tracking_uri: {uri}"))
+    (scoring / "conf/base/catalog.yml").write_text(
+        "pipeline_inference_model:\n"
+        "  type: kedro_mlflow.io.models.MlflowModelLoggerDataSet\n"
+        "  flavor: mlflow.pyfunc\n"
+        "  pyfunc_workflow: python_model\n"
+        "  artifact_path: model\n"
+        f"  run_id: {run_id}\n"
+        "instances:\n  type: pandas.CSVDataSet\n"
+        f"  filepath: {trained / 'data/01_raw/iris_instances.csv'}\n"
+        "scored:\n  type: pandas.CSVDataSet\n  filepath: data/07_model_output/scored.csv\n"
+    )
+    typed(scoring, "run", pythonpath=trained / "src")
+    return pd.read_csv(scoring / "data/07_model_output/scored.csv")["species"].tolist()

@@ -1,5 +1,6 @@
 """`kedro run` on a real project: the MLflow run it makes, read back from the store."""
 
+import json
 import os
 import socket
 import subprocess
@@ -7,8 +8,11 @@ import sys
 import textwrap
 from pathlib import Path
 from typing import List
+from urllib.parse import urlparse
 
 import pytest
+import yaml
+from mlflow.models import Model
 from mlflow.tracking import MlflowClient
 
 from kedro_mlflow.config.kedro_compat import plugin_hooks_auto_registered
@@ -370,13 +374,22 @@ def test_training_run_logs_the_inference_pipeline_as_a_model(ml_project: Path):
     )
     assert predicted.returncode == 0, predicted.stderr
     assert predicted.stdout.strip().splitlines()[-1] == "[0, 1]"
+    # What the hook logged next to the nodes: the artifact, the signature, the environment
+    model = Path(urlparse(run.info.artifact_uri).path) / "model"
+    assert [p.name for p in (model / "artifacts").iterdir()] == ["threshold.pkl"]
+    inputs = json.loads(Model.load(str(model / "MLmodel")).signature.to_dict()["inputs"])
+    assert [column["name"] for column in inputs] == ["x"]
+    conda = yaml.safe_load((model / "conda.yaml").read_text())
+    (pip,) = [d["pip"] for d in conda["dependencies"] if isinstance(d, dict)]
+    assert [r for r in pip if r.split("==")[0] == PACKAGE], pip  # the nodes' package
 
 
 def test_an_artifact_kept_in_memory_fails_before_training(ml_project: Path):
     (ml_project / "conf/base/catalog.yml").write_text(CATALOG_ML.split("threshold:")[0])
     result = kedro_run(ml_project, ["--pipeline", "training"])
     assert result.returncode != 0
-    assert "threshold" in result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert "NonPersistedArtifactError" in output and "'threshold'" in output, output
     assert not (ml_project / "data" / "06_models" / "threshold.pkl").exists()
     assert runs(ml_project) == []
 
