@@ -384,6 +384,20 @@ def test_training_run_logs_the_inference_pipeline_as_a_model(ml_project: Path):
     assert [r for r in pip if r.split("==")[0] == PACKAGE], pip  # the nodes' package
 
 
+@pytest.mark.parametrize("kept", [["--from-inputs", "instances"], ["--node", "fit"]])
+def test_a_filter_that_keeps_the_training_whole_still_logs_the_model(
+    ml_project: Path, kept: List[str]
+):
+    result = kedro_run(ml_project, ["--pipeline", "training", *kept])
+    assert result.returncode == 0, result.stdout + result.stderr
+    (run,) = runs(ml_project)
+    assert run.info.status == "FINISHED"
+    logged = MlflowClient((ml_project / "mlruns").resolve().as_uri()).list_artifacts(
+        run.info.run_id, "model"
+    )
+    assert "model/MLmodel" in {artifact.path for artifact in logged}
+
+
 def test_an_artifact_kept_in_memory_fails_before_training(ml_project: Path):
     (ml_project / "conf/base/catalog.yml").write_text(CATALOG_ML.split("threshold:")[0])
     result = kedro_run(ml_project, ["--pipeline", "training"])

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from kedro import __version__ as KEDRO_VERSION
 
 pytestmark = pytest.mark.slow
 
@@ -86,9 +87,14 @@ def _iris_project(kedro_project: Path, install) -> None:
     install(kedro_project, PIPELINES)
 
 
-def _run(args, project: Path, fixtures: Path) -> subprocess.CompletedProcess:
+def _run(args, project: Path, fixtures: Path, **extra_env: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(fixtures)}
     env.pop("MLFLOW_TRACKING_URI", None)
+    # The kedro entry point and every command it starts come from this interpreter's venv.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    if "PYTHONPATH" in extra_env:
+        extra_env["PYTHONPATH"] = os.pathsep.join([extra_env["PYTHONPATH"], str(fixtures)])
+    env.update(extra_env)
     return subprocess.run(
         args, cwd=str(project), env=env, capture_output=True, text=True, timeout=600
     )
@@ -134,3 +140,109 @@ def test_a_partial_kedro_run_of_a_pipeline_ml_is_refused_clearly(
     assert partial.returncode != 0
     assert "PipelineMLOperationError" in partial.stderr + partial.stdout
     assert "'instances'" in partial.stderr + partial.stdout
+
+
+KEDRO_016 = KEDRO_VERSION.startswith("0.16.")
+
+
+def _kedro_output(done: subprocess.CompletedProcess) -> str:
+    return done.stdout + done.stderr
+
+
+def test_kedro_pipeline_list_and_describe_show_the_pipeline_ml(
+    kedro_project: Path, fixtures_dir: Path, pipelines_installer
+):
+    # `kedro pipeline list` and `describe` exist from kedro 0.16.0 to 0.17.7 (deprecated in
+    # 0.17.7 for `kedro registry ...`, with a warning line on stdout).
+    _iris_project(kedro_project, pipelines_installer)
+    listed = _run([KEDRO, "pipeline", "list"], kedro_project, fixtures_dir)
+    assert listed.returncode == 0, _kedro_output(listed)
+    names = [line[2:] for line in listed.stdout.splitlines() if line.startswith("- ")]
+    assert names == ["__default__", "inference", "training"]
+    described = _run([KEDRO, "pipeline", "describe", "training"], kedro_project, fixtures_dir)
+    assert described.returncode == 0, _kedro_output(described)
+    nodes = [line[2:] for line in described.stdout.splitlines() if line.startswith("- ")]
+    # The training nodes only: the inference pipeline is bound to it, not part of it.
+    assert nodes == ["fit_scaler (fit_scaler)", "scale (scale)", "fit (fit_classifier)"]
+
+
+# A runner given to `kedro run --runner=<dotted path>`: it receives the pipeline kedro
+# runs after applying the command line's filters, and says what it got. Whether the
+# model is then logged is the hook's business: km-hooks' tests run such filters with it.
+REPORTING_RUNNER = """
+import json
+from kedro.runner import SequentialRunner
+
+
+class ReportingRunner(SequentialRunner):
+    def run(self, pipeline, catalog, *args, **kwargs):
+        outputs = super().run(pipeline, catalog, *args, **kwargs)
+        print("KM_RAN " + json.dumps({
+            "type": type(pipeline).__name__,
+            "nodes": sorted(n.name for n in pipeline.nodes),
+            "inference": sorted(n.name for n in pipeline.inference.nodes)
+            if hasattr(pipeline, "inference") else None,
+        }))
+        return outputs
+"""
+
+
+def _run_filtered(kedro_project, fixtures_dir, tmp_path, *filters):
+    runner_dir = tmp_path / "runner"
+    runner_dir.mkdir(exist_ok=True)
+    (runner_dir / "km_reporting_runner.py").write_text(REPORTING_RUNNER)
+    return _run(
+        [
+            *(KEDRO, "run", "--pipeline=training", *filters),
+            "--runner=km_reporting_runner.ReportingRunner",
+        ],
+        kedro_project,
+        fixtures_dir,
+        PYTHONPATH=str(runner_dir),
+    )
+
+
+# --to-outputs appeared in kedro 0.17.0; on 0.16 the same end point is --to-nodes.
+TO_CLASSIFIER = ["--to-nodes=fit"] if KEDRO_016 else ["--to-outputs=classifier"]
+TO_SCALER = ["--to-nodes=fit_scaler"] if KEDRO_016 else ["--to-outputs=scaler"]
+INFERENCE_NODES = ["predict", "scale_instances"]  # iris_demo.pipeline's inference pipeline
+
+
+@pytest.mark.parametrize("filters", [["--from-inputs=instances"], TO_CLASSIFIER])
+def test_kedro_run_filters_that_keep_every_node_keep_the_binding(
+    kedro_project: Path, fixtures_dir: Path, pipelines_installer, tmp_path, filters
+):
+    _iris_project(kedro_project, pipelines_installer)
+    if filters == TO_CLASSIFIER and KEDRO_016:
+        # kedro 0.16's `kedro run` has no --to-outputs: click refuses it, nothing runs.
+        refused = _run_filtered(kedro_project, fixtures_dir, tmp_path, "--to-outputs=classifier")
+        assert refused.returncode == 2
+        assert "no such option: --to-outputs" in _kedro_output(refused)
+        assert not (kedro_project / "data" / "06_models" / "classifier.pkl").exists()
+    done = _run_filtered(kedro_project, fixtures_dir, tmp_path, *filters)
+    assert done.returncode == 0, _kedro_output(done)
+    assert "Completed 3 out of 3 tasks" in _kedro_output(done)
+    ran = json.loads(done.stdout.split("KM_RAN ", 1)[1].splitlines()[0])
+    assert ran == {
+        "type": "PipelineML",
+        "nodes": ["fit", "fit_scaler", "scale"],
+        "inference": INFERENCE_NODES,
+    }
+    assert (kedro_project / "data" / "06_models" / "classifier.pkl").exists()
+
+
+@pytest.mark.parametrize(
+    "filters, unproduced",
+    [(["--from-inputs=scaler"], "scaler"), (TO_SCALER, "classifier")],
+)
+def test_kedro_run_filters_that_skip_an_artifact_are_refused_before_running(
+    kedro_project: Path, fixtures_dir: Path, pipelines_installer, tmp_path, filters, unproduced
+):
+    _iris_project(kedro_project, pipelines_installer)
+    done = _run_filtered(kedro_project, fixtures_dir, tmp_path, *filters)
+    output = _kedro_output(done)
+    assert done.returncode == 1, output
+    assert "PipelineMLOperationError" in output
+    assert f"these are not: '{unproduced}'" in output and "`<pipeline>.training`" in output
+    assert "KM_RAN" not in output and "Completed" not in output
+    assert not (kedro_project / "data" / "06_models" / "classifier.pkl").exists()

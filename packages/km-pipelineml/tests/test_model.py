@@ -64,9 +64,46 @@ def test_the_artifacts_and_conda_env_are_logged(trained, tracking):
     with open(os.path.join(local, "conda.yaml")) as handle:
         env = yaml.safe_load(handle)
     assert env == default_conda_env(pipeline_ml.inference)
-    pip = env["dependencies"][-1]["pip"]
-    assert any(r.startswith("km-pipelineml==") for r in pip) and "iris_demo==0.1" in pip
-    assert env["dependencies"][0].startswith("python=3.")
+    # The same environment written out literally: nothing computed by the code under test.
+    python = "{}.{}.{}".format(*sys.version_info[:3])
+    pins = [
+        f"mlflow=={installed('mlflow')}",
+        f"kedro=={installed('kedro')}",
+        f"km-pipelineml=={installed('km-pipelineml')}",
+        "iris_demo==0.1",  # the project's package, run from its sources: its __version__
+    ]
+    assert env == {
+        "name": "kedro_mlflow_model",
+        "channels": ["conda-forge"],
+        "dependencies": [f"python={python}", "pip", {"pip": pins}],
+    }
+    # mlflow writes requirements.txt (1.20+) and python_env.yaml (1.26+) from conda.yaml.
+    written = set(os.listdir(local))
+    if mlflow_version() >= (1, 20):
+        with open(os.path.join(local, "requirements.txt")) as handle:
+            assert handle.read().split() == pins
+    else:
+        assert "requirements.txt" not in written
+    if mlflow_version() >= (1, 26):
+        with open(os.path.join(local, "python_env.yaml")) as handle:
+            python_env = yaml.safe_load(handle)
+        assert python_env["python"] == python
+        assert python_env["dependencies"] == ["-r requirements.txt"]
+    else:
+        assert "python_env.yaml" not in written
+
+
+def installed(distribution):
+    """The installed version, read from the distribution's own metadata."""
+    if sys.version_info >= (3, 8):
+        from importlib.metadata import version
+    else:  # pragma: no cover - Python 3.7
+        from importlib_metadata import version
+    return version(distribution)
+
+
+def mlflow_version():
+    return tuple(int(part) for part in mlflow.__version__.split(".")[:2])
 
 
 def test_logging_into_a_finished_run_reopens_and_closes_it(trained, tracking):
@@ -314,3 +351,60 @@ def test_a_versioned_artifact_ships_the_version_training_just_saved(iris, tmp_pa
     # 60 rows hold only two species: the first model cannot predict the third one.
     assert predictions[0]["species"].nunique() == 2
     assert predictions[1]["species"].nunique() == 3
+
+
+def test_an_explicit_signature_is_logged_as_given_not_inferred(iris, iris_catalog, tracking):
+    instances = iris_catalog.load("instances")
+    # A variant of what "auto" would infer: two columns only, and an output schema.
+    given = infer_signature(
+        instances[["petal_length", "petal_width"]].head(10),
+        pd.DataFrame({"species": [0, 1, 2]}),
+    )
+    inferred = infer_signature(model_input=instances)
+    assert given != inferred
+    pipeline_ml = iris.pipeline.create_pipelines(model_signature=given)["training"]
+    assert pipeline_ml.model_signature is given
+    SequentialRunner().run(pipeline_ml, iris_catalog)
+    with mlflow.start_run() as run:
+        # input_data is there: "auto" would have inferred from it, a given one must win.
+        uri = log_pipeline_ml(pipeline_ml, iris_catalog, run, input_data=instances)
+    local = mlflow.tracking.MlflowClient().download_artifacts(run.info.run_id, "model")
+    logged = mlflow.models.Model.load(os.path.join(local, "MLmodel")).signature
+    assert logged == given and logged != inferred
+    assert logged.to_dict() == given.to_dict()
+    assert [c["name"] for c in logged.inputs.to_dict()] == ["petal_length", "petal_width"]
+    assert [c["name"] for c in logged.outputs.to_dict()] == ["species"]
+    assert mlflow.pyfunc.load_model(uri).metadata.signature == given
+
+
+@pytest.mark.parametrize("tracking", ["sqlite"], indirect=True)
+def test_model_name_and_registered_model_name_log_and_register_the_model(
+    iris, iris_catalog, tracking, tmp_path
+):
+    pipeline_ml = iris.pipeline.create_pipelines(model_name="clf", registered_model_name="iris")[
+        "training"
+    ]
+    # registered_model_name goes to log_model, not to KedroPipelineModel.
+    assert pipeline_ml.log_model_kwargs == {"registered_model_name": "iris"}
+    assert pipeline_ml.model_options == {}
+    instances = iris_catalog.load("instances")
+    SequentialRunner().run(pipeline_ml, iris_catalog)
+    with mlflow.start_run() as run:
+        uri = log_pipeline_ml(pipeline_ml, iris_catalog, run, input_data=instances)
+    run_id = run.info.run_id
+    assert uri == f"runs:/{run_id}/clf"
+    client = mlflow.tracking.MlflowClient()
+    assert [a.path for a in client.list_artifacts(run_id)] == ["clf"]
+    expected = run_inference(pipeline_ml, iris_catalog, instances)
+    pd.testing.assert_frame_equal(mlflow.pyfunc.load_model(uri).predict(instances), expected)
+
+    versions = client.search_model_versions("name='iris'")
+    assert [(v.name, str(v.version)) for v in versions] == [("iris", "1")]
+    version = client.get_model_version("iris", "1")
+    assert version.run_id == run_id
+    # mlflow resolves runs:/<id>/clf to the run's artifact location before registering.
+    artifact_uri = client.get_run(run_id).info.artifact_uri
+    assert version.source == f"{artifact_uri}/clf"
+    assert version.source == f"{(tmp_path / 'artifacts').as_uri()}/{run_id}/artifacts/clf"
+    registered = mlflow.pyfunc.load_model("models:/iris/1")
+    pd.testing.assert_frame_equal(registered.predict(instances), expected)
