@@ -8,7 +8,7 @@ store, loads them back with ``mlflow.pyfunc.load_model`` and times, on 1 and 1,0
 rows,
 
 two inference pipelines: "lean" (two nodes doing exactly what direct does) and
-"project" (the test project's nodes, which also build DataFrames). Columns:
+"project" (the test project's nodes, which also select columns and build DataFrames). Columns:
 
 - direct: ``classifier.predict(scaler.transform(df))`` on the fitted objects, the
   baseline of every ratio (the same for both pipelines);
@@ -17,7 +17,12 @@ two inference pipelines: "lean" (two nodes doing exactly what direct does) and
 - python_model: ``KedroPipelineModel.predict``, the nodes run by km-pipelineml;
 - pyfunc: the loaded model's ``predict``, i.e. what a served model does: mlflow's
   schema check of the input (the model is logged with its signature), then
-  python_model; "mlflow" is its share, pyfunc minus python_model.
+  python_model; "mlflow" is its share, pyfunc minus python_model;
+- bare: a hand-written ``mlflow.pyfunc.PythonModel`` whose predict is direct, logged
+  with the same signature: the least any PythonModel serving these objects costs
+  (KedroPipelineModel is one), i.e. mlflow's schema check and PythonModel wrapper;
+- sklearn: the same fitted objects as one ``sklearn.pipeline.Pipeline`` logged by
+  ``mlflow.sklearn`` with the same signature: mlflow's own flavour, no PythonModel.
 
 The calls take turns and the medians are compared, so a busy machine slows them
 alike. It prints figures and checks the predictions are identical; it never fails
@@ -36,6 +41,7 @@ from typing import Callable, List
 
 import mlflow
 import mlflow.pyfunc
+import mlflow.sklearn
 import numpy as np
 import pandas as pd
 
@@ -57,8 +63,8 @@ def median_ms(calls: List[Callable[[], object]], repeats: int) -> List[float]:
 
 
 def transform(instances: pd.DataFrame, scaler):
-    """Lean inference node: the scaler on the feature columns, nothing else."""
-    return scaler.transform(instances[FEATURES])
+    """Lean inference node: the scaler, nothing else."""
+    return scaler.transform(instances)
 
 
 def classify(scaled, classifier):
@@ -66,7 +72,14 @@ def classify(scaled, classifier):
     return classifier.predict(scaled)
 
 
-FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+class Bare(mlflow.pyfunc.PythonModel):
+    """The fitted objects called directly, as a PythonModel: nothing of kedro."""
+
+    def __init__(self, scaler, classifier):
+        self.scaler, self.classifier = scaler, classifier
+
+    def predict(self, context, model_input, params=None):
+        return self.classifier.predict(self.scaler.transform(model_input))
 
 
 def lean_by_hand(frame, scaler, classifier):
@@ -106,6 +119,8 @@ def main() -> None:
     from kedro.extras.datasets.pickle import PickleDataSet
     from kedro.io import DataCatalog, MemoryDataSet
     from kedro.runner import SequentialRunner
+    from mlflow.models.signature import infer_signature
+    from sklearn.pipeline import make_pipeline
 
     from kedro_mlflow.mlflow import log_pipeline_ml
 
@@ -138,14 +153,31 @@ def main() -> None:
                 uri = log_pipeline_ml(pipeline_ml, catalog, input_data=instances)
             models[name] = mlflow.pyfunc.load_model(uri)
         scaler, classifier = catalog.load("scaler"), catalog.load("classifier")
+        with mlflow.start_run():
+            mlflow.sklearn.log_model(
+                make_pipeline(scaler, classifier),
+                "sklearn",
+                signature=infer_signature(instances),
+            )
+            mlflow.pyfunc.log_model(
+                "bare",
+                python_model=Bare(scaler, classifier),
+                signature=infer_signature(instances),
+            )
+            run_id = mlflow.active_run().info.run_id
+        sklearn_model = mlflow.pyfunc.load_model(f"runs:/{run_id}/sklearn")
+        bare_model = mlflow.pyfunc.load_model(f"runs:/{run_id}/bare")
 
     print(f"mlflow {mlflow.__version__}, median of {args.repeats} calls, milliseconds")
     print("direct = classifier.predict(scaler.transform(df)); nodes = the pipeline's node")
     print("functions called by hand; python_model = the loaded KedroPipelineModel.predict;")
-    print("pyfunc = mlflow's predict (schema check, then python_model); (x) = ratio to direct")
+    print("pyfunc = mlflow's predict (schema check, then python_model); mlflow = pyfunc")
+    print("minus python_model; bare = a PythonModel calling the objects directly; sklearn =")
+    print("the objects served by mlflow.sklearn; bare and sklearn have the same signature;")
+    print("(x) = ratio to direct")
     print(
         f"{'pipeline':>8} {'rows':>5} {'direct':>7} {'nodes':>15} {'python_model':>15}"
-        f" {'pyfunc':>15} {'mlflow':>7}"
+        f" {'pyfunc':>15} {'mlflow':>7} {'bare':>15} {'sklearn':>15}"
     )
     figures = {}
     for name, model in models.items():
@@ -154,7 +186,7 @@ def main() -> None:
             frame = pd.concat([instances] * 7, ignore_index=True).head(rows)
 
             def direct(frame=frame):
-                return classifier.predict(scaler.transform(frame[FEATURES]))
+                return classifier.predict(scaler.transform(frame))
 
             def nodes(frame=frame, by_hand=by_hand[name]):
                 return by_hand(frame, scaler, classifier)
@@ -165,19 +197,34 @@ def main() -> None:
             def pyfunc(frame=frame, model=model):
                 return model.predict(frame)
 
+            def bare(frame=frame):
+                return bare_model.predict(frame)
+
+            def sklearn(frame=frame):
+                return sklearn_model.predict(frame)
+
             expected = direct()
             same = all(
-                (np.asarray(call()).ravel() == expected).all() for call in (nodes, ours, pyfunc)
+                (np.asarray(call()).ravel() == expected).all()
+                for call in (nodes, ours, pyfunc, bare, sklearn)
             )
-            ms = median_ms([direct, nodes, ours, pyfunc], args.repeats)
+            ms = median_ms([direct, nodes, ours, pyfunc, bare, sklearn], args.repeats)
             ratios = [value / ms[0] for value in ms]
             print(
                 f"{name:>8} {rows:>5} {ms[0]:>7.3f}"
                 + "".join(f" {ms[i]:>7.3f} ({ratios[i]:.2f}x)" for i in (1, 2, 3))
                 + f" {ms[3] - ms[2]:>7.3f}"
+                + "".join(f" {ms[i]:>7.3f} ({ratios[i]:.2f}x)" for i in (4, 5))
                 + f"  identical predictions: {'yes' if same else 'NO'}"
             )
-            for column, i in (("nodes", 1), ("python_model", 2), ("pyfunc", 3)):
+            columns = (
+                ("nodes", 1),
+                ("python_model", 2),
+                ("pyfunc", 3),
+                ("bare", 4),
+                ("sklearn", 5),
+            )
+            for column, i in columns:
                 figures[f"{name}, {rows} rows: {column}"] = {
                     "median": ms[i],
                     "unit": "ms",
