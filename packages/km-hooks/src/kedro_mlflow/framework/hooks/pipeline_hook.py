@@ -10,6 +10,7 @@ from .dataset_inputs import input_sources
 from .params_sender import ParamsSender
 from .run_state import STATE, TrackedRun
 from .run_tags import run_tags
+from .termination import exit_on_sigterm, restore_sigterm
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ class MlflowPipelineHook:
         STATE.current = TrackedRun(
             config=config, run_id=run.info.run_id, owned=owned, sender=sender
         )
+        if owned:  # stopped by SIGTERM, the run is ended KILLED, not left RUNNING
+            exit_on_sigterm()
         if config.hooks.pipeline.log_dataset_inputs:
             STATE.current.input_sources = input_sources(pipeline, catalog)
             STATE.current.input_context = pipeline_name
@@ -140,6 +143,7 @@ def _finish(status: str) -> None:
     """End the run the hooks started; leave a run that was active before alone."""
     tracked = STATE.current
     STATE.clear()
+    restore_sigterm()
     if tracked is None or not tracked.owned:
         return
     _end(tracked, status)
@@ -187,10 +191,11 @@ def _server_answers(uri: str) -> bool:
 def _end_interrupted_run() -> None:
     """End KILLED the run of a kedro run that never reached its end hooks.
 
-    kedro calls `on_pipeline_error` for an ``Exception`` only: Ctrl-C (KeyboardInterrupt)
-    or a node's ``sys.exit()`` skip both end hooks, and MLflow's own exit handler would
-    then mark the run FINISHED.
+    kedro calls `on_pipeline_error` for an ``Exception`` only: Ctrl-C (KeyboardInterrupt),
+    SIGTERM (see `termination`) or a node's ``sys.exit()`` skip both end hooks, and
+    MLflow's own exit handler would then mark the run FINISHED.
     """
+    restore_sigterm()
     tracked = STATE.current
     if tracked is None:
         return
