@@ -161,6 +161,23 @@ def test_unreachable_server_fails_at_once_naming_the_uri(project: Path, loader):
     assert f"the tracking server {uri} does not answer" in str(info.value)
 
 
+@pytest.mark.timeout(60)
+def test_an_unreachable_server_from_the_environment_is_named_as_such(
+    project: Path, loader, monkeypatch
+):
+    uri = f"http://127.0.0.1:{_free_port()}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    write(project / "conf/local/mlflow.yml", "mlflow_tracking_uri: null\n")
+    config = read_mlflow_config(loader, project, "pkg")
+    with pytest.raises(KedroMlflowConfigError) as info:
+        config.setup()
+    assert (
+        f"the tracking server {uri} (from $MLFLOW_TRACKING_URI, as mlflow_tracking_uri is"
+        " null) does not answer" in str(info.value)
+    )
+    assert "point $MLFLOW_TRACKING_URI or mlflow_tracking_uri at a running one" in str(info.value)
+
+
 def test_any_http_answer_counts_as_reachable():
     class NotFound(http.server.BaseHTTPRequestHandler):
         def do_GET(self):

@@ -5,6 +5,7 @@ against them, and ``kedro mlflow init`` renders its template from them.
 """
 
 import difflib
+import os
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Type, TypeVar
 
@@ -232,6 +233,10 @@ class KedroMlflowConfig:
     credentials_loader: Optional[Callable[[], Mapping[str, Any]]] = attrs.field(
         default=None, kw_only=True, repr=False, eq=False, metadata={"yaml": False}
     )
+    # mlflow_tracking_uri was null and $MLFLOW_TRACKING_URI gave the URI: errors say so
+    tracking_uri_from_environment: bool = attrs.field(
+        default=False, kw_only=True, eq=False, metadata={"yaml": False}
+    )
 
     @classmethod
     def from_dict(
@@ -252,7 +257,11 @@ class KedroMlflowConfig:
         config.project_path = project_path
         config.credentials_loader = credentials_loader
         config.source_files = list(source_files or [])
-        config.mlflow_tracking_uri = resolve_tracking_uri(config.mlflow_tracking_uri, project_path)
+        written = config.mlflow_tracking_uri
+        config.mlflow_tracking_uri = resolve_tracking_uri(written, project_path)
+        config.tracking_uri_from_environment = written is None and bool(
+            os.environ.get("MLFLOW_TRACKING_URI")
+        )
         if config.experiment.name is None and package_name:
             config.experiment.name = package_name
         return config

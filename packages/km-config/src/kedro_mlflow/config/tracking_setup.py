@@ -50,13 +50,14 @@ def export_credentials(config: "KedroMlflowConfig") -> None:
         os.environ[str(variable)] = str(value)
 
 
-def check_reachable(uri: str, timeout: float = 5.0) -> None:
+def check_reachable(uri: str, timeout: float = 5.0, from_environment: bool = False) -> None:
     """Fail at once when nothing listens at an HTTP tracking server's address.
 
     MLflow's own client retries a dead server for minutes before it gives up. A TCP
     connection tells the user right away, and does not mistake a server that is busy
     answering other runs for a dead one. Behind an HTTP proxy, one plain request is
     made instead: any HTTP answer, even an error status or a TLS complaint, counts.
+    ``from_environment``: the URI is $MLFLOW_TRACKING_URI's, which the error says.
     """
     parsed = urlparse(uri)
     if parsed.scheme not in ("http", "https"):
@@ -69,9 +70,14 @@ def check_reachable(uri: str, timeout: float = 5.0) -> None:
             socket.create_connection((parsed.hostname, port), timeout=timeout).close()
     except (URLError, OSError) as error:
         reason = getattr(error, "reason", error)
+        if from_environment:
+            origin = " (from $MLFLOW_TRACKING_URI, as mlflow_tracking_uri is null)"
+            target = "$MLFLOW_TRACKING_URI or mlflow_tracking_uri"
+        else:
+            origin, target = "", "mlflow_tracking_uri"
         raise KedroMlflowConfigError(
-            f"the tracking server {uri} does not answer ({reason}): start it, or point"
-            " mlflow_tracking_uri at a running one",
+            f"the tracking server {uri}{origin} does not answer ({reason}): start it, or"
+            f" point {target} at a running one",
             key="mlflow_tracking_uri",
         ) from None
 
@@ -105,7 +111,9 @@ def _setup_tracking(config: "KedroMlflowConfig") -> str:
     from mlflow.tracking import MlflowClient
 
     export_credentials(config)
-    check_reachable(config.mlflow_tracking_uri)
+    check_reachable(
+        config.mlflow_tracking_uri, from_environment=config.tracking_uri_from_environment
+    )
     mlflow.set_tracking_uri(config.mlflow_tracking_uri)
     name = config.experiment.name or "Default"
     client = MlflowClient(tracking_uri=config.mlflow_tracking_uri)
