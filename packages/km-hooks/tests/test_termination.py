@@ -38,6 +38,34 @@ def test_sigterm_unwinds_with_exit_code_143_and_exit_handlers_run():
     assert done.stdout.rstrip().endswith("exit handler ran")
 
 
+def test_a_process_forked_during_the_run_dies_at_once_as_by_default():
+    done = _in_child(
+        """
+        import atexit, os, signal, time
+        from kedro_mlflow.framework.hooks.termination import exit_on_sigterm
+        exit_on_sigterm()
+        ready_read, ready_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # a worker (ParallelRunner's): nothing of ours may run at its end
+            atexit.register(lambda: print("worker exit handler ran", flush=True))
+            try:
+                os.write(ready_write, b"1")
+                time.sleep(30)
+            finally:
+                print("worker unwound", flush=True)
+            os._exit(0)
+        os.read(ready_read, 1)
+        os.kill(pid, signal.SIGTERM)
+        _, status = os.waitpid(pid, 0)
+        print("worker killed by", os.WIFSIGNALED(status) and os.WTERMSIG(status))
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert "worker killed by 15" in done.stdout
+    assert "worker unwound" not in done.stdout
+    assert "worker exit handler ran" not in done.stdout
+
+
 def test_after_restore_sigterm_ends_the_process_at_once_again():
     done = _in_child(
         """

@@ -1,13 +1,14 @@
 """SIGTERM during a tracked kedro run: stop as Ctrl-C does, so the run is ended KILLED."""
 
 import logging
+import os
 import signal
 import threading
 from typing import Any, List
 
 logger = logging.getLogger(__name__)
 
-_INSTALLED: List[bool] = []  # one entry while our handler is the process's
+_INSTALLED: List[int] = []  # the pid that set our handler, while it is set
 
 
 def exit_on_sigterm() -> None:
@@ -25,7 +26,7 @@ def exit_on_sigterm() -> None:
     if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
         return
     signal.signal(signal.SIGTERM, _on_sigterm)
-    _INSTALLED.append(True)
+    _INSTALLED.append(os.getpid())
 
 
 def restore_sigterm() -> None:
@@ -39,6 +40,12 @@ def restore_sigterm() -> None:
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
+    if _INSTALLED and _INSTALLED[0] != os.getpid():
+        # A process forked during the run (a ParallelRunner worker) does not own the
+        # run: it dies as it would have without us.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
     restore_sigterm()  # a second SIGTERM ends the process at once, as by default
     logger.warning("SIGTERM received: the kedro run stops and its MLflow run ends KILLED.")
     raise SystemExit(128 + signum)
