@@ -10,9 +10,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import List
 
 import pytest
-from kedro import __version__ as KEDRO_VERSION
 
 pytestmark = pytest.mark.slow
 
@@ -142,9 +142,6 @@ def test_a_partial_kedro_run_of_a_pipeline_ml_is_refused_clearly(
     assert "'instances'" in partial.stderr + partial.stdout
 
 
-KEDRO_016 = KEDRO_VERSION.startswith("0.16.")
-
-
 def _kedro_output(done: subprocess.CompletedProcess) -> str:
     return done.stdout + done.stderr
 
@@ -202,23 +199,33 @@ def _run_filtered(kedro_project, fixtures_dir, tmp_path, *filters):
     )
 
 
-# --to-outputs appeared in kedro 0.17.0; on 0.16 the same end point is --to-nodes.
-TO_CLASSIFIER = ["--to-nodes=fit"] if KEDRO_016 else ["--to-outputs=classifier"]
-TO_SCALER = ["--to-nodes=fit_scaler"] if KEDRO_016 else ["--to-outputs=scaler"]
 INFERENCE_NODES = ["predict", "scale_instances"]  # iris_demo.pipeline's inference pipeline
+MAKERS = {"classifier": "fit", "scaler": "fit_scaler"}  # the training node making each
 
 
-@pytest.mark.parametrize("filters", [["--from-inputs=instances"], TO_CLASSIFIER])
+def _to(output: str, project: Path, fixtures: Path) -> List[str]:
+    """The filter ending the run at ``output``: `--to-outputs` where `kedro run` has it
+    (not in kedro 0.16 nor 0.17.0), else `--to-nodes` at the node that makes it."""
+    help_text = _run([KEDRO, "run", "--help"], project, fixtures).stdout
+    if "--to-outputs" in help_text:
+        return [f"--to-outputs={output}"]
+    return [f"--to-nodes={MAKERS[output]}"]
+
+
+@pytest.mark.parametrize("filters", [["--from-inputs=instances"], "to classifier"])
 def test_kedro_run_filters_that_keep_every_node_keep_the_binding(
     kedro_project: Path, fixtures_dir: Path, pipelines_installer, tmp_path, filters
 ):
     _iris_project(kedro_project, pipelines_installer)
-    if filters == TO_CLASSIFIER and KEDRO_016:
-        # kedro 0.16's `kedro run` has no --to-outputs: click refuses it, nothing runs.
-        refused = _run_filtered(kedro_project, fixtures_dir, tmp_path, "--to-outputs=classifier")
-        assert refused.returncode == 2
-        assert "no such option: --to-outputs" in _kedro_output(refused)
-        assert not (kedro_project / "data" / "06_models" / "classifier.pkl").exists()
+    if filters == "to classifier":
+        filters = _to("classifier", kedro_project, fixtures_dir)
+        if filters[0].startswith("--to-nodes"):  # no --to-outputs: click refuses it
+            refused = _run_filtered(
+                kedro_project, fixtures_dir, tmp_path, "--to-outputs=classifier"
+            )
+            assert refused.returncode == 2
+            assert "no such option: --to-outputs" in _kedro_output(refused)
+            assert not (kedro_project / "data" / "06_models" / "classifier.pkl").exists()
     done = _run_filtered(kedro_project, fixtures_dir, tmp_path, *filters)
     assert done.returncode == 0, _kedro_output(done)
     assert "Completed 3 out of 3 tasks" in _kedro_output(done)
@@ -233,12 +240,14 @@ def test_kedro_run_filters_that_keep_every_node_keep_the_binding(
 
 @pytest.mark.parametrize(
     "filters, unproduced",
-    [(["--from-inputs=scaler"], "scaler"), (TO_SCALER, "classifier")],
+    [(["--from-inputs=scaler"], "scaler"), ("to scaler", "classifier")],
 )
 def test_kedro_run_filters_that_skip_an_artifact_are_refused_before_running(
     kedro_project: Path, fixtures_dir: Path, pipelines_installer, tmp_path, filters, unproduced
 ):
     _iris_project(kedro_project, pipelines_installer)
+    if filters == "to scaler":
+        filters = _to("scaler", kedro_project, fixtures_dir)
     done = _run_filtered(kedro_project, fixtures_dir, tmp_path, *filters)
     output = _kedro_output(done)
     assert done.returncode == 1, output
