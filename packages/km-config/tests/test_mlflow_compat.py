@@ -1,6 +1,9 @@
 """mlflow_compat: the one module that knows how mlflow versions differ, on a real store."""
 
+import threading
 from pathlib import Path
+from typing import Tuple
+from urllib.parse import urlparse
 
 import mlflow
 import pytest
@@ -11,6 +14,7 @@ from kedro_mlflow.config.mlflow_compat import (
     MLFLOW_VERSION,
     metric_history,
     reopen_run,
+    retry_half_written_metric,
     server_artifact_options,
 )
 from kedro_mlflow.config.versions import release_tuple
@@ -134,3 +138,47 @@ def test_scoring_request_and_predictions_round_trip():
     assert split["columns"] == ["x"] and split["data"] == [[1.0], [2.0]]
     assert mlflow_compat.scoring_predictions({"predictions": [1, 2]}) == [1, 2]
     assert mlflow_compat.scoring_predictions([1, 2]) == [1, 2]
+
+
+def _half_written_metric(client: MlflowClient) -> Tuple[str, Path]:
+    """A file-store run whose metric file exists but holds no line yet, as in the instant
+    between a ParallelRunner worker creating it and writing its value."""
+    run = client.create_run(client.create_experiment("half-written"))
+    run_folder = Path(urlparse(run.info.artifact_uri).path).parent
+    metric = run_folder / "metrics" / "eval.rmse"
+    metric.parent.mkdir(exist_ok=True)
+    metric.write_text("")
+    return run.info.run_id, metric
+
+
+def test_a_half_written_metric_fails_mlflows_artifact_logging(client, tmp_path):
+    run_id, _ = _half_written_metric(client)
+    (tmp_path / "report.txt").write_text("report")
+    with pytest.raises(Exception, match=r"is malformed\. No data found"):
+        client.log_artifact(run_id, str(tmp_path / "report.txt"))
+
+
+def test_artifact_logging_is_retried_until_the_metric_is_written(client, tmp_path):
+    run_id, metric = _half_written_metric(client)
+    (tmp_path / "report.txt").write_text("report")
+    # the worker's line lands while the first attempts fail
+    writer = threading.Timer(0.1, lambda: metric.write_text("1700000000000 0.5 0\n"))
+    writer.start()
+    try:
+        retry_half_written_metric(lambda: client.log_artifact(run_id, str(tmp_path / "report.txt")))
+    finally:
+        writer.join()
+    assert [a.path for a in client.list_artifacts(run_id)] == ["report.txt"]
+    assert client.get_run(run_id).data.metrics == {"eval.rmse": 0.5}
+
+
+def test_other_errors_are_not_retried():
+    calls = []
+
+    def failing():
+        calls.append(1)
+        raise ValueError("something else")
+
+    with pytest.raises(ValueError, match="something else"):
+        retry_half_written_metric(failing)
+    assert calls == [1]

@@ -8,8 +8,9 @@ mlflow; ``kedro_mlflow.config`` itself never does (the CLI must start fast).
 
 import contextlib
 import os
+import time
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Tuple, TypeVar
 
 import mlflow
 from mlflow.exceptions import MlflowException
@@ -151,6 +152,30 @@ def max_tag_length() -> int:
     from mlflow.utils import validation
 
     return int(getattr(validation, "MAX_TAG_VAL_LENGTH", 5000))
+
+
+# What mlflow's file store says when it reads a metric file another process has just
+# created and not yet written (it opens the file, then appends the line).
+_HALF_WRITTEN_METRIC = "is malformed. No data found"
+T = TypeVar("T")
+
+
+def retry_half_written_metric(call: Callable[[], T], attempts: int = 5) -> T:
+    """``call()``, again after a short pause when it failed on a half-written metric file.
+
+    Logging an artifact makes mlflow read the whole run (``get_run``), every metric
+    file included. On a file store, a ParallelRunner worker saving a metric at that
+    instant leaves one file empty for a moment, and the read fails. Nothing was logged
+    by then; once the worker's line is written the read succeeds.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except Exception as error:
+            if _HALF_WRITTEN_METRIC not in str(error) or attempt == attempts:
+                raise
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def dataset_input(name: str, data: Any, source: Optional[str], context: str) -> Optional[Any]:

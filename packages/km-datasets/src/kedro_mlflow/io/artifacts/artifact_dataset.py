@@ -9,6 +9,7 @@ from typing import Any, Dict, Optional
 from kedro.io.core import DataSetError
 from mlflow.exceptions import MlflowException
 
+from kedro_mlflow.config.mlflow_compat import retry_half_written_metric
 from kedro_mlflow.io.common import AbstractMlflowDataSet, tracking_client
 from kedro_mlflow.io.common.checks import optional_run_id, relative_artifact_path
 from kedro_mlflow.io.common.runs import active_run_id, existing_run, short_message, start_run_for
@@ -98,9 +99,12 @@ class MlflowArtifactDataSet(AbstractMlflowDataSet):
         client = tracking_client()
         try:
             if local.is_dir():
-                client.log_artifacts(run_id, str(local), self._remote_path(local))
+                remote = self._remote_path(local)
+                retry_half_written_metric(lambda: client.log_artifacts(run_id, str(local), remote))
             else:
-                client.log_artifact(run_id, str(local), self._artifact_path)
+                retry_half_written_metric(
+                    lambda: client.log_artifact(run_id, str(local), self._artifact_path)
+                )
         except (MlflowException, OSError) as error:
             # kedro passes some OSErrors on as they are: name the dataset and artifact here
             raise DataSetError(

@@ -6,7 +6,7 @@ from typing import Any, Dict, Optional
 from kedro.io.core import DataSetError
 from mlflow.exceptions import MlflowException
 
-from kedro_mlflow.config.mlflow_compat import reopen_run
+from kedro_mlflow.config.mlflow_compat import reopen_run, retry_half_written_metric
 from kedro_mlflow.io.common import AbstractMlflowDataSet, tracking_client
 from kedro_mlflow.io.common.checks import (
     optional_mapping,
@@ -91,7 +91,9 @@ class MlflowModelLoggerDataSet(AbstractMlflowDataSet):
         logger.info("%s: model logged to run %s under %s", self, run_id, self._artifact_path)
 
     def _log(self, model: Any) -> None:
-        self._flavor.log(model, self._artifact_path, self._save_args)
+        retry_half_written_metric(
+            lambda: self._flavor.log(model, self._artifact_path, self._save_args)
+        )
 
     def _load(self) -> Any:
         kept = self._kept_data()
