@@ -13,16 +13,10 @@ from pathlib import Path
 from typing import List
 
 import pytest
+from distributions import META
+from distributions import PACKAGES as DISTRIBUTIONS
 
 REPO = Path(__file__).resolve().parents[1]
-DISTRIBUTIONS = [
-    "km-config",
-    "km-datasets",
-    "km-pipelineml",
-    "km-hooks",
-    "km-cli-entrypoint",
-    "km-cli",
-]
 SUBPACKAGES = {
     "km-config": ["kedro_mlflow.config", "kedro_mlflow.framework.context"],
     "km-datasets": [
@@ -42,7 +36,7 @@ def _files(distribution: str) -> List[str]:
     return [str(f) for f in metadata.files(distribution) or [] if ".dist-info" not in str(f)]
 
 
-@pytest.mark.parametrize("distribution", [*DISTRIBUTIONS, "kedro-mlflow"])
+@pytest.mark.parametrize("distribution", [*DISTRIBUTIONS, META])
 def test_installed_from_this_repository_not_from_an_index(distribution: str):
     direct_url = metadata.distribution(distribution).read_text("direct_url.json")
     assert direct_url, f"{distribution} has no direct_url.json: it came from an index"

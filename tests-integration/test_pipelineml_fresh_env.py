@@ -25,6 +25,8 @@ from typing import Dict, List, Tuple
 import mlflow
 import pandas as pd
 import pytest
+from distributions import ALL as OURS
+from iris_model import FIXTURES, train_and_log
 
 if sys.version_info >= (3, 8):
     from importlib import metadata
@@ -34,16 +36,6 @@ else:  # Python 3.7: the backport, which mlflow already depends on
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO / "packages" / "km-pipelineml" / "tests" / "fixtures"  # the iris_demo project
-OURS = [
-    "km-config",
-    "km-datasets",
-    "km-pipelineml",
-    "km-hooks",
-    "km-cli-entrypoint",
-    "km-cli",
-    "kedro-mlflow",
-]
 # km-pipelineml and what it depends on among ours (its pyproject: km-config only).
 INSTALLED = ["km-config", "km-pipelineml"]
 
@@ -204,54 +196,15 @@ def logged_model(tmp_path: Path, monkeypatch) -> Tuple[str, str, pd.DataFrame, d
 
     The training outputs are deleted afterwards: the model has only its own artifacts.
     """
-    sys.path.insert(0, str(FIXTURES))
-    try:
-        import iris_demo.nodes
-        import iris_demo.pipeline
-    finally:
-        sys.path.remove(str(FIXTURES))
-    from kedro.extras.datasets.pickle import PickleDataSet
-    from kedro.io import DataCatalog, MemoryDataSet
-    from kedro.runner import SequentialRunner
-
-    from kedro_mlflow.mlflow import log_pipeline_ml
-
     for name in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN_ID"):
         monkeypatch.delenv(name, raising=False)
     # Another test of this worker may have selected an experiment (process-wide).
     monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None, raising=False)
-    training = tmp_path / "training"
-    instances, labels = iris_demo.nodes.iris_frames()
-    catalog = DataCatalog(
-        {
-            "instances": MemoryDataSet(instances),
-            "labels": MemoryDataSet(labels),
-            "scaler": PickleDataSet(filepath=str(training / "scaler.pkl")),
-            "classifier": PickleDataSet(filepath=str(training / "classifier.pkl")),
-        }
-    )
-    pipeline_ml = iris_demo.pipeline.create_pipelines()["training"]
-    SequentialRunner().run(pipeline_ml, catalog)
-    tracking_uri = (tmp_path / "mlruns").as_uri()
-    mlflow.set_tracking_uri(tracking_uri)
-    try:
-        experiment_id = mlflow.create_experiment("pipelineml-fresh-env")
-        with mlflow.start_run(experiment_id=experiment_id):
-            uri = log_pipeline_ml(pipeline_ml, catalog, input_data=instances)
-    finally:
-        mlflow.set_tracking_uri(None)
-    rows = instances.sample(12, random_state=0)
-    # The project's answer: its inference pipeline, run by kedro in this process.
-    feed = DataCatalog(
-        {
-            "instances": MemoryDataSet(rows),
-            "scaler": MemoryDataSet(catalog.load("scaler")),
-            "classifier": MemoryDataSet(catalog.load("classifier")),
-        }
-    )
-    predictions = SequentialRunner().run(pipeline_ml.inference, feed)["predictions"]
-    shutil.rmtree(training)
-    return uri, tracking_uri, rows, json.loads(predictions.to_json(orient="split"))
+    logged = train_and_log(tmp_path, "pipelineml-fresh-env")
+    rows = logged.instances.sample(12, random_state=0)
+    predictions = logged.project_predictions(rows)
+    shutil.rmtree(tmp_path / "training")
+    return logged.uri, logged.tracking_uri, rows, json.loads(predictions.to_json(orient="split"))
 
 
 def test_a_logged_model_loads_where_only_km_pipelineml_is_installed(

@@ -2,60 +2,23 @@
 
 import json
 import subprocess
-import sys
 import urllib.error
-from pathlib import Path
 
-import mlflow
 import pandas as pd
 import pytest
+from iris_model import FIXTURES, train_and_log
 from model_server import ModelServer, mlflow_executable, serving_env
 
 pytestmark = pytest.mark.slow
-
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO / "packages" / "km-pipelineml" / "tests" / "fixtures"  # the iris_demo project
 
 
 @pytest.fixture
 def logged_model(tmp_path):
     """(model URI, tracking URI, instances, expected predictions) after a real training run."""
-    sys.path.insert(0, str(FIXTURES))
-    try:
-        import iris_demo.nodes
-        import iris_demo.pipeline
-    finally:
-        sys.path.remove(str(FIXTURES))
-    from kedro.extras.datasets.pickle import PickleDataSet
-    from kedro.io import DataCatalog, MemoryDataSet
-    from kedro.runner import SequentialRunner
-
-    from kedro_mlflow.mlflow import log_pipeline_ml
-
-    instances, labels = iris_demo.nodes.iris_frames()
-    catalog = DataCatalog(
-        {
-            "instances": MemoryDataSet(instances),
-            "labels": MemoryDataSet(labels),
-            "scaler": PickleDataSet(filepath=str(tmp_path / "data" / "scaler.pkl")),
-            "classifier": PickleDataSet(filepath=str(tmp_path / "data" / "classifier.pkl")),
-        }
-    )
-    pipeline_ml = iris_demo.pipeline.create_pipelines()["training"]
-    SequentialRunner().run(pipeline_ml, catalog)
-    tracking_uri = (tmp_path / "mlruns").as_uri()
-    mlflow.set_tracking_uri(tracking_uri)
-    try:
-        experiment_id = mlflow.create_experiment("pipelineml-serving")
-        with mlflow.start_run(experiment_id=experiment_id):
-            uri = log_pipeline_ml(pipeline_ml, catalog, input_data=instances)
-    finally:
-        mlflow.set_tracking_uri(None)
-    sample = instances.sample(7, random_state=1)
-    expected = iris_demo.nodes.predict(
-        iris_demo.nodes.scale(sample, catalog.load("scaler")), catalog.load("classifier")
-    )
-    return uri, tracking_uri, sample, expected["species"].tolist()
+    logged = train_and_log(tmp_path, "pipelineml-serving")
+    sample = logged.instances.sample(7, random_state=1)
+    expected = logged.project_predictions(sample)["species"].tolist()
+    return logged.uri, logged.tracking_uri, sample, expected
 
 
 def test_mlflow_models_serve_answers_an_http_request(logged_model, tmp_path):

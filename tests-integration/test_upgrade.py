@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
+from distributions import ALL as OURS
 from projects import new_project
 
 if sys.version_info >= (3, 8):
@@ -37,15 +38,6 @@ else:  # Python 3.7: the backport, which mlflow already depends on
     import importlib_metadata as metadata
 
 REPO = Path(__file__).resolve().parents[1]
-OURS = [
-    "km-config",
-    "km-datasets",
-    "km-pipelineml",
-    "km-hooks",
-    "km-cli-entrypoint",
-    "km-cli",
-    "kedro-mlflow",
-]
 VERSION = "0.8.0"
 
 # The one matrix cell (python, kedro, mlflow) whose tests session runs these tests.
