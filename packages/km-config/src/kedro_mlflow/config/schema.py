@@ -5,14 +5,13 @@ against them, and ``kedro mlflow init`` renders its template from them.
 """
 
 import difflib
-import os
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Type, TypeVar
 
 import attrs
 
 from .errors import KedroMlflowConfigError
-from .tracking_uri import resolve_tracking_uri
+from .tracking_uri import defers_to_environment, resolve_tracking_uri
 
 LONG_PARAMETERS_STRATEGIES = ("fail", "tag", "truncate")
 
@@ -259,9 +258,7 @@ class KedroMlflowConfig:
         config.source_files = list(source_files or [])
         written = config.mlflow_tracking_uri
         config.mlflow_tracking_uri = resolve_tracking_uri(written, project_path)
-        config.tracking_uri_from_environment = written is None and bool(
-            os.environ.get("MLFLOW_TRACKING_URI")
-        )
+        config.tracking_uri_from_environment = defers_to_environment(written)
         if config.experiment.name is None and package_name:
             config.experiment.name = package_name
         return config

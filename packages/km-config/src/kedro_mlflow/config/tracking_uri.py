@@ -22,11 +22,10 @@ def resolve_tracking_uri(
     taken from ``project_path``; every other URI is returned as it is.
     """
     environ = os.environ if environ is None else environ
-    if uri is None:
+    if defers_to_environment(uri, environ):
         # MLflow's own variable keeps MLflow's meaning (relative to the cwd).
-        from_environment = environ.get("MLFLOW_TRACKING_URI")
-        if from_environment:
-            return from_environment
+        return environ["MLFLOW_TRACKING_URI"]
+    if uri is None:
         uri = DEFAULT_LOCAL_STORE
     if uri in _NAMED_STORES:
         return uri
@@ -41,6 +40,12 @@ def resolve_tracking_uri(
         if path and not path.startswith("/") and not path.startswith(":memory:"):
             return "sqlite:///" + str((root / path).resolve())
     return uri
+
+
+def defers_to_environment(uri: Optional[str], environ: Optional[Mapping[str, str]] = None) -> bool:
+    """True when mlflow.yml's ``uri`` (None) leaves the choice to ``$MLFLOW_TRACKING_URI``."""
+    environ = os.environ if environ is None else environ
+    return uri is None and bool(environ.get("MLFLOW_TRACKING_URI"))
 
 
 def _as_file_uri(root: Path, path: str) -> str:
