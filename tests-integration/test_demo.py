@@ -52,7 +52,7 @@ def check_the_run(client: MlflowClient, run_id: str) -> None:
         "learning_rate": "0.5",
         "epochs": "200",
     }
-    assert run.data.tags["kedro_pipeline_name"] == "training"
+    assert run.data.tags["pipeline_name"] == "training"
     assert run.data.metrics["evaluation_metrics.accuracy"] >= 0.9
     losses = [m.value for m in client.get_metric_history(run_id, "training_metrics.loss")]
     assert len(losses) == 21 and losses[-1] < losses[0]

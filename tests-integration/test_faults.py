@@ -344,7 +344,7 @@ def test_a_failing_node_fails_the_run_and_keeps_the_params_of_the_nodes_that_ran
     assert run.info.status == "FAILED"
     # prepare and explode started (their parameters went out first); report never did
     assert run.data.params == {"alpha": "0.5", "beta": "3"}
-    assert run.data.tags["kedro_pipeline_name"] == "boom"
+    assert run.data.tags["pipeline_name"] == "boom"
 
 
 @pytest.mark.parametrize("where", ["environment", "mlflow.yml"])

@@ -9,6 +9,7 @@ own values: its seed as the parameter the command line gave, 21 loss steps, its
 confusion matrix and its model.
 """
 
+import ast
 import json
 import os
 import shutil
@@ -138,9 +139,9 @@ def check_run(client: MlflowClient, run_id: str, seed: int, download_to: Path) -
         "epochs": str(EPOCHS),
     }, where
     tags = run.data.tags
-    assert tags["kedro_pipeline_name"] == "training", where
+    assert tags["pipeline_name"] == "training", where
     assert f"seed:{seed}" in tags["kedro_command"].split(), (where, tags["kedro_command"])
-    assert json.loads(tags["kedro_extra_params"]) == {"seed": seed}, (where, tags)
+    assert ast.literal_eval(tags["extra_params"]) == {"seed": seed}, (where, tags)
 
     assert set(run.data.metrics) == {"training_metrics.loss", "evaluation_metrics.accuracy"}, where
     assert 0.0 <= run.data.metrics["evaluation_metrics.accuracy"] <= 1.0, where

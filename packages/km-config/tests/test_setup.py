@@ -83,19 +83,30 @@ def test_existing_experiment_without_create_is_used(project: Path, loader):
     assert config.setup() == made
 
 
-def test_deleted_experiment_says_how_to_restore_it(project: Path, loader):
+def test_deleted_experiment_is_restored_with_create(project: Path, loader):
     write(project / "conf/local/mlflow.yml", "experiment:\n  name: gone\n")
     config = read_mlflow_config(loader, project, "pkg")
     client = MlflowClient(config.mlflow_tracking_uri)
     deleted = client.create_experiment("gone")
     client.delete_experiment(deleted)
-    if client.get_experiment_by_name("gone") is None:
-        # mlflow 2.x file stores free the name of a deleted experiment: a new one is made
-        assert config.setup() != deleted
-        assert client.get_experiment_by_name("gone").lifecycle_stage == "active"
-    else:
-        with pytest.raises(KedroMlflowConfigError, match=r"is deleted.*restore"):
-            config.setup()
+    assert client.get_experiment(deleted).lifecycle_stage == "deleted"
+    assert config.setup() == deleted  # the same experiment, not a new one
+    assert client.get_experiment(deleted).lifecycle_stage == "active"
+    with mlflow.start_run() as run:
+        pass
+    assert client.get_run(run.info.run_id).info.experiment_id == deleted
+
+
+def test_deleted_experiment_without_create_says_how_to_restore_it(project: Path, loader):
+    path = write(project / "conf/local/mlflow.yml", "experiment:\n  name: gone\n  create: false\n")
+    config = read_mlflow_config(loader, project, "pkg")
+    client = MlflowClient(config.mlflow_tracking_uri)
+    deleted = client.create_experiment("gone")
+    client.delete_experiment(deleted)
+    with pytest.raises(KedroMlflowConfigError, match=r"is deleted.*restore") as info:
+        config.setup()
+    assert info.value.files == [path.resolve()]
+    assert client.get_experiment(deleted).lifecycle_stage == "deleted"
 
 
 def test_credentials_are_exported_and_never_kept(project: Path, loader, monkeypatch):

@@ -1,5 +1,6 @@
 """`kedro run` on a real project: the MLflow run it makes, read back from the store."""
 
+import ast
 import json
 import os
 import socket
@@ -88,11 +89,58 @@ def test_kedro_run_is_one_finished_mlflow_run_with_params_and_tags(project: Path
     assert "parameters" in run.data.params
     tags = run.data.tags
     assert tags["mlflow.runName"] == "training"
-    assert tags["kedro_pipeline_name"] == "training"
-    assert tags["kedro_env"] == "local"
+    assert tags["pipeline_name"] == "training"
+    assert tags["env"] == "local"
     assert tags["kedro_command"] == "kedro run --pipeline training --params alpha:0.7"
-    assert tags["kedro_project_path"] == str(project.resolve())
+    assert tags["project_path"] == str(project.resolve())
     assert tags["kedro_version"]
+
+
+# kedro's run parameters, each logged as a tag under its own name (0.7.3 guide, 3.3.3)
+RUN_PARAM_TAGS = {
+    "env",
+    "extra_params",
+    "from_inputs",
+    "from_nodes",
+    "kedro_version",
+    "load_versions",
+    "node_names",
+    "pipeline_name",
+    "project_path",
+    "run_id",
+    "tags",
+    "to_nodes",
+}
+
+
+def test_run_tags_are_kedro_run_parameters_under_kedro_names(project: Path):
+    result = kedro_run(
+        project, ["--pipeline", "training", "--node", "train", "--params", "alpha:0.7"]
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (run,) = runs(project)
+    tags = run.data.tags
+    assert RUN_PARAM_TAGS | {"git_sha", "kedro_command"} <= set(tags), sorted(tags)
+    ours = {key for key in tags if key.startswith("kedro_")}
+    assert ours == {"kedro_version", "kedro_command"}, ours  # no kedro_ prefix on the others
+    assert tags["pipeline_name"] == "training"
+    assert tags["env"] == "local"
+    assert list(ast.literal_eval(tags["node_names"])) == ["train"]
+    assert ast.literal_eval(tags["extra_params"]) == {"alpha": 0.7}
+    assert tags["project_path"] == str(project.resolve())
+    assert tags["git_sha"] == "None"  # not a git repository
+    assert ast.literal_eval(tags["from_inputs"]) == []
+    found = MlflowClient((project / "mlruns").resolve().as_uri()).search_runs(
+        [run.info.experiment_id], filter_string="tags.pipeline_name = 'training'"
+    )
+    assert [r.info.run_id for r in found] == [run.info.run_id]
+
+
+def test_default_pipeline_run_tags_its_pipeline_name_as_kedro_gives_it(project: Path):
+    assert kedro_run(project, []).returncode == 0
+    (run,) = runs(project)
+    assert run.data.tags["pipeline_name"] == "None"  # as the guide's table shows
+    assert set(run.data.tags) >= RUN_PARAM_TAGS
 
 
 def test_default_pipeline_names_the_run(project: Path):
@@ -133,6 +181,21 @@ def test_long_parameters_follow_the_strategy(project: Path, strategy: str):
         assert "alpha" not in run.data.params
     else:
         assert run.data.params["alpha"] == long_value[:limit]
+
+
+def test_long_parameter_with_fail_fails_the_run_at_its_node(project: Path):
+    long_value = "x" * (max_param_length() + 10)
+    (project / "conf/base/parameters.yml").write_text(PARAMETERS.replace("0.5", long_value))
+    mlflow_yml(project, "hooks:\n  node:\n    long_parameters_strategy: fail\n")
+    result = kedro_run(project, [])
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "LongParameterError" in output and "'alpha'" in output and "'train'" in output, output
+    assert not (project / "node_ran.txt").exists()  # the node did not run
+    (run,) = runs(project)
+    assert run.info.status == "FAILED"
+    assert "alpha" not in run.data.params and "alpha" not in run.data.tags
+    assert run.data.params["model_options"] == str({"lr": 0.1, "layers": {"n": 2}})
 
 
 def test_failing_node_leaves_a_failed_run_with_the_params_that_ran(project: Path):
@@ -249,24 +312,93 @@ def _python(project: Path, body: str) -> "subprocess.CompletedProcess[str]":
     return subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True)
 
 
-def test_an_active_run_is_used_and_left_running(project: Path):
+OUTER_RUN = """
+import mlflow
+mlflow.set_tracking_uri("mlruns")
+mlflow.set_experiment("notebook")
+with mlflow.start_run(run_name="outer") as outer:
+    print("OUTER", outer.info.run_id)
+    try:
+        run("training")
+    except Exception as error:
+        print("ERROR", type(error).__name__, error)
+    assert mlflow.active_run().info.run_id == outer.info.run_id, "the outer run was ended"
+"""
+
+
+def _outer_run_id(result: "subprocess.CompletedProcess[str]") -> str:
+    assert "OUTER " in result.stdout, result.stdout + result.stderr
+    return result.stdout.split("OUTER ")[1].split()[0]
+
+
+def test_a_kedro_run_inside_an_active_run_is_its_child(project: Path):
+    result = _python(project, OUTER_RUN)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ERROR" not in result.stdout, result.stdout
+    outer = _outer_run_id(result)
+    client = MlflowClient((project / "mlruns").resolve().as_uri())
+    assert client.get_run(outer).data.params == {}  # the kedro run logged to its child
+    (child,) = runs(project)
+    assert child.info.run_id != outer
+    assert child.data.tags["mlflow.parentRunId"] == outer
+    assert child.info.status == "FINISHED"
+    assert child.data.params["alpha"] == "0.5"
+    assert child.data.tags["pipeline_name"] == "training"
+
+
+def test_nested_false_refuses_a_kedro_run_inside_an_active_run(project: Path):
+    mlflow_yml(project, "run:\n  nested: false\n")
+    result = _python(project, OUTER_RUN)
+    assert result.returncode == 0, result.stdout + result.stderr
+    outer = _outer_run_id(result)
+    error = result.stdout.split("ERROR ")[1]
+    assert error.startswith("KedroMlflowConfigError"), error
+    assert "mlflow.yml" in error and "run.nested" in error and outer in error, error
+    assert not (project / "node_ran.txt").exists()  # refused before any node
+    assert runs(project) == []  # nothing logged: no run in the project's experiment
+    client = MlflowClient((project / "mlruns").resolve().as_uri())
+    assert client.get_run(outer).data.params == {}
+
+
+def test_run_id_of_the_active_run_logs_into_it_and_leaves_it_open(project: Path):
     result = _python(
         project,
         """
         import mlflow
+        from pathlib import Path
         mlflow.set_tracking_uri("mlruns")
         with mlflow.start_run(run_name="outer") as outer:
+            Path("conf/local/mlflow.yml").write_text(f"run:\\n  id: {outer.info.run_id}\\n")
             run("training")
             assert mlflow.active_run().info.run_id == outer.info.run_id
         print("OUTER", outer.info.run_id)
     """,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    outer = result.stdout.split("OUTER ")[1].split()[0]
     client = MlflowClient((project / "mlruns").resolve().as_uri())
-    run = client.get_run(outer)
+    run = client.get_run(_outer_run_id(result))
     assert run.data.params["alpha"] == "0.5"
-    assert run.data.tags["kedro_pipeline_name"] == "training"
+    assert run.data.tags["pipeline_name"] == "training"
+
+
+def test_mlflow_run_id_variable_continues_that_run(project: Path):
+    uri = (project / "mlruns").resolve().as_uri()
+    client = MlflowClient(uri)
+    experiment = client.create_experiment("orchestrator")
+    made = client.create_run(experiment).info.run_id
+    result = subprocess.run(
+        [KEDRO, "run", "--pipeline", "training"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MLFLOW_RUN_ID": made},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert runs(project) == []  # no new run in the project's experiment
+    run = client.get_run(made)
+    assert run.data.params["alpha"] == "0.5"
+    assert run.data.tags["pipeline_name"] == "training"
+    assert run.info.status == "FINISHED"
 
 
 def test_after_a_failure_the_next_run_in_the_process_starts_clean(project: Path):

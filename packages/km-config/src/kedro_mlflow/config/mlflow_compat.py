@@ -22,6 +22,7 @@ from .versions import release_tuple
 __all__ = [
     "MLFLOW_VERSION",
     "dataset_input",
+    "experiment_by_name",
     "forget_active_run",
     "max_param_length",
     "max_tag_length",
@@ -138,6 +139,24 @@ def scoring_predictions(payload: Any) -> Any:
     if isinstance(payload, dict) and "predictions" in payload:
         return payload["predictions"]
     return payload
+
+
+def experiment_by_name(client: MlflowClient, name: str) -> Optional[Any]:
+    """The experiment called ``name``, deleted ones included (None when there is none).
+
+    ``get_experiment_by_name`` misses deleted experiments on some stores (the file
+    store of mlflow 2.x); the listing that includes them changed name in mlflow 1.28.
+    """
+    found = client.get_experiment_by_name(name)
+    if found is not None:
+        return found
+    from mlflow.entities import ViewType
+
+    if hasattr(client, "search_experiments"):
+        candidates = client.search_experiments(view_type=ViewType.ALL)
+    else:
+        candidates = client.list_experiments(view_type=ViewType.ALL)
+    return next((e for e in candidates if e.name == name), None)
 
 
 def max_param_length() -> int:

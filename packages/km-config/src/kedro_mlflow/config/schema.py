@@ -5,6 +5,8 @@ against them, and ``kedro mlflow init`` renders its template from them.
 """
 
 import difflib
+import functools
+import types
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Type, TypeVar
 
@@ -192,6 +194,17 @@ class UiOptions:
     host: Optional[str] = _key(None, _text(optional=True), "host; null means localhost")
 
 
+class _class_or_instance_method:
+    """A classmethod that, called on an instance, receives the instance instead."""
+
+    def __init__(self, function: Callable) -> None:
+        self._function = function
+        functools.update_wrapper(self, function)
+
+    def __get__(self, instance: Any, owner: type) -> Callable:
+        return types.MethodType(self._function, owner if instance is None else instance)
+
+
 @attrs.define
 class KedroMlflowConfig:
     """The validated content of a project's mlflow.yml.
@@ -237,7 +250,7 @@ class KedroMlflowConfig:
         default=False, kw_only=True, eq=False, metadata={"yaml": False}
     )
 
-    @classmethod
+    @_class_or_instance_method
     def from_dict(
         cls,
         data: Optional[Mapping[str, Any]],
@@ -250,8 +263,12 @@ class KedroMlflowConfig:
         """Validate the content of mlflow.yml and resolve its defaults.
 
         A relative tracking URI is made absolute from ``project_path``; a missing
-        experiment name becomes ``package_name``.
+        experiment name becomes ``package_name``. Called on an instance, as
+        kedro-mlflow 0.7.3 code does (``config.from_dict(data)``), it updates that
+        instance (keeping its project path and credentials) and returns it.
         """
+        if isinstance(cls, KedroMlflowConfig):
+            return cls._update_from_dict(data)
         config = structure(cls, data)
         config.project_path = project_path
         config.credentials_loader = credentials_loader
@@ -267,14 +284,69 @@ class KedroMlflowConfig:
         """The keys of mlflow.yml and their current values (nothing else)."""
         return _unstructure(self)
 
-    def setup(self) -> str:
+    def setup(self, session: Any = None) -> str:
         """Export the credentials, set the tracking URI and the experiment.
 
-        Returns the experiment id.
+        Returns the experiment id. ``session`` (a ``KedroSession`` or context, as
+        kedro-mlflow 0.7.3 took) only serves to read credentials.yml when this
+        configuration was not loaded from a project.
         """
         from .tracking_setup import setup_tracking
 
+        if session is not None and self.credentials_loader is None:
+            self.credentials_loader = _credentials_of(session)
         return setup_tracking(self)
+
+    def _update_from_dict(self, data: Optional[Mapping[str, Any]]) -> "KedroMlflowConfig":
+        fresh = type(self).from_dict(
+            data, project_path=self.project_path, credentials_loader=self.credentials_loader
+        )
+        if fresh.experiment.name is None:  # the project's package, as before
+            fresh.experiment.name = self.experiment.name
+        for field in _yaml_fields(type(self)):
+            setattr(self, field.name, getattr(fresh, field.name))
+        self.tracking_uri_from_environment = fresh.tracking_uri_from_environment
+        return self
+
+    # kedro-mlflow 0.7.3 kept each section as a dict; code written for it reads these.
+    @property
+    def disable_tracking_opts(self) -> Dict[str, Any]:
+        """``disable_tracking`` as a dict (kedro-mlflow 0.7.3's attribute)."""
+        return _unstructure(self.disable_tracking)
+
+    @property
+    def experiment_opts(self) -> Dict[str, Any]:
+        """``experiment`` as a dict (kedro-mlflow 0.7.3's attribute)."""
+        return _unstructure(self.experiment)
+
+    @property
+    def run_opts(self) -> Dict[str, Any]:
+        """``run`` as a dict (kedro-mlflow 0.7.3's attribute)."""
+        return _unstructure(self.run)
+
+    @property
+    def ui_opts(self) -> Dict[str, Any]:
+        """``ui`` as a dict (kedro-mlflow 0.7.3's attribute)."""
+        return _unstructure(self.ui)
+
+    @property
+    def node_hook_opts(self) -> Dict[str, Any]:
+        """``hooks.node`` as a dict (kedro-mlflow 0.7.3's attribute)."""
+        return _unstructure(self.hooks.node)
+
+    @property
+    def mlflow_client(self) -> Any:
+        """An ``MlflowClient`` on this tracking URI (kedro-mlflow 0.7.3's attribute)."""
+        from mlflow.tracking import MlflowClient
+
+        return MlflowClient(tracking_uri=self.mlflow_tracking_uri)
+
+
+def _credentials_of(session: Any) -> Callable[[], Mapping[str, Any]]:
+    from .reader import read_credentials
+
+    context = session.load_context() if hasattr(session, "load_context") else session
+    return functools.partial(read_credentials, context.config_loader)
 
 
 def _yaml_fields(cls: type) -> List["attrs.Attribute"]:

@@ -1,5 +1,6 @@
 """Point MLflow at a project's configuration: credentials, tracking URI, experiment."""
 
+import logging
 import os
 import socket
 import ssl
@@ -13,6 +14,8 @@ from .reader import files_defining
 
 if TYPE_CHECKING:
     from .schema import KedroMlflowConfig
+
+logger = logging.getLogger(__name__)
 
 
 def export_credentials(config: "KedroMlflowConfig") -> None:
@@ -97,6 +100,11 @@ def _answers_through_proxy(uri: str, timeout: float) -> None:
         raise
 
 
+def config_error(config: "KedroMlflowConfig", key: str, problem: str) -> KedroMlflowConfigError:
+    """An error about ``key`` of ``config``, naming the mlflow.yml that sets it."""
+    return KedroMlflowConfigError(problem, key=key, files=files_defining(config.source_files, key))
+
+
 def setup_tracking(config: "KedroMlflowConfig") -> str:
     """Export credentials, set the tracking URI and select the experiment; return its id."""
     try:
@@ -110,6 +118,8 @@ def _setup_tracking(config: "KedroMlflowConfig") -> str:
     from mlflow.entities import LifecycleStage
     from mlflow.tracking import MlflowClient
 
+    from .mlflow_compat import experiment_by_name
+
     export_credentials(config)
     check_reachable(
         config.mlflow_tracking_uri, from_environment=config.tracking_uri_from_environment
@@ -117,7 +127,7 @@ def _setup_tracking(config: "KedroMlflowConfig") -> str:
     mlflow.set_tracking_uri(config.mlflow_tracking_uri)
     name = config.experiment.name or "Default"
     client = MlflowClient(tracking_uri=config.mlflow_tracking_uri)
-    experiment = client.get_experiment_by_name(name)
+    experiment = experiment_by_name(client, name)
     if experiment is None:
         if not config.experiment.create:
             raise KedroMlflowConfigError(
@@ -127,12 +137,23 @@ def _setup_tracking(config: "KedroMlflowConfig") -> str:
             )
         experiment_id = _create_experiment(client, name)
     elif experiment.lifecycle_stage == LifecycleStage.DELETED:
-        raise KedroMlflowConfigError(
-            f"the experiment {name!r} is deleted in {config.mlflow_tracking_uri}: restore it"
-            f" (mlflow experiments restore --experiment-id {experiment.experiment_id})"
-            " or choose another name",
-            key="experiment.name",
+        if not config.experiment.create:
+            raise KedroMlflowConfigError(
+                f"the experiment {name!r} is deleted in {config.mlflow_tracking_uri} and"
+                " experiment.create is false: restore it (mlflow experiments restore"
+                f" --experiment-id {experiment.experiment_id}), set create: true to have it"
+                " restored, or choose another name",
+                key="experiment.create",
+            )
+        # As kedro-mlflow 0.7.3 did: `create` brings a deleted experiment back.
+        client.restore_experiment(experiment.experiment_id)
+        logger.info(
+            "The MLflow experiment %r (id %s) was deleted: it is restored (experiment.create"
+            " is true).",
+            name,
+            experiment.experiment_id,
         )
+        experiment_id = experiment.experiment_id
     else:
         experiment_id = experiment.experiment_id
     mlflow.set_experiment(name)

@@ -40,6 +40,9 @@ class AbstractMlflowDataSet(AbstractDataSet):
             )
         self._logging_enabled = enabled
 
+    # kedro-mlflow 0.7.3's name of the same switch, which code written for it sets.
+    _logging_activated = logging_enabled
+
     def set_catalog_name(self, name: str) -> None:
         """Tell the dataset the name of its catalog entry.
 

@@ -7,6 +7,6 @@
 
 from .history_dataset import MlflowMetricHistoryDataSet
 from .metric_dataset import MlflowMetricDataSet
-from .metrics_dataset import MlflowMetricsDataSet
+from .mlflow_metrics_dataset import MlflowMetricsDataSet
 
 __all__ = ["MlflowMetricDataSet", "MlflowMetricHistoryDataSet", "MlflowMetricsDataSet"]

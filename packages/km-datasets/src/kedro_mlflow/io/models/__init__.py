@@ -5,8 +5,14 @@
 - :class:`MlflowModelRegistryDataSet`: a model of the MLflow model registry (load only).
 """
 
-from .logger_dataset import MlflowModelLoggerDataSet
+from .mlflow_abstract_model_dataset import MlflowAbstractModelDataSet
+from .mlflow_model_logger_dataset import MlflowModelLoggerDataSet
+from .mlflow_model_saver_dataset import MlflowModelSaverDataSet
 from .registry_dataset import MlflowModelRegistryDataSet
-from .saver_dataset import MlflowModelSaverDataSet
 
-__all__ = ["MlflowModelLoggerDataSet", "MlflowModelRegistryDataSet", "MlflowModelSaverDataSet"]
+__all__ = [
+    "MlflowAbstractModelDataSet",
+    "MlflowModelLoggerDataSet",
+    "MlflowModelRegistryDataSet",
+    "MlflowModelSaverDataSet",
+]

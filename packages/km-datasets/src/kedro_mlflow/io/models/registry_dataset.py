@@ -6,11 +6,11 @@ from kedro.io.core import DataSetError
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from kedro_mlflow.io.common import AbstractMlflowDataSet
 from kedro_mlflow.io.common.checks import argument_error, optional_mapping
 from kedro_mlflow.io.common.runs import short_message
 
 from .flavor import Flavor
+from .mlflow_abstract_model_dataset import MlflowAbstractModelDataSet
 
 STAGES = {stage.lower(): stage for stage in ("None", "Staging", "Production", "Archived")}
 LATEST = "latest"
@@ -36,7 +36,7 @@ def parse_stage_or_version(owner: str, value: Any) -> Union[int, str]:
     )
 
 
-class MlflowModelRegistryDataSet(AbstractMlflowDataSet):
+class MlflowModelRegistryDataSet(MlflowAbstractModelDataSet):
     """Load a model of the MLflow model registry (read-only).
 
     The version is resolved when loading: a number is that version, a stage the most

@@ -1,13 +1,22 @@
 """The node hook: each node's parameters logged before the node runs."""
 
+import logging
 from typing import Any, Dict
 
 from kedro.framework.hooks import hook_impl
 
 from .calls import CLAIMS
 from .dataset_inputs import record_inputs
-from .node_params import to_mlflow
+from .node_params import flatten_dict, to_mlflow
 from .run_state import STATE
+
+__all__ = ["LongParameterError", "MlflowNodeHook", "flatten_dict", "mlflow_node_hook"]
+
+logger = logging.getLogger(__name__)
+
+
+class LongParameterError(ValueError):
+    """A parameter is longer than mlflow accepts and mlflow.yml says to fail on it."""
 
 
 class MlflowNodeHook:
@@ -28,11 +37,34 @@ class MlflowNodeHook:
             return
         if tracked.input_sources:
             record_inputs(tracked, inputs)
-        from kedro_mlflow.config.mlflow_compat import max_param_length
+        from kedro_mlflow.config.mlflow_compat import max_param_length, max_tag_length
 
-        params, tags = to_mlflow(inputs, tracked.config.hooks.node, max_param_length())
-        params = {k: v for k, v in params.items() if tracked.logged_params.get(k) != v}
-        if not params and not tags:
-            return
-        tracked.sender.send(params, tags)
-        tracked.logged_params.update(params)
+        found = to_mlflow(inputs, tracked.config.hooks.node, max_param_length(), max_tag_length())
+        for key, length in found.cut_tags.items():
+            logger.warning(
+                "Parameter %r of node %r is %d characters long: it is logged as a tag,"
+                " cut to mlflow's tag limit of %d characters.",
+                key,
+                node.name,
+                length,
+                max_tag_length(),
+            )
+        params = {k: v for k, v in found.params.items() if tracked.logged_params.get(k) != v}
+        if params or found.tags:
+            tracked.sender.send(params, found.tags)
+            tracked.logged_params.update(params)
+        if found.too_long:
+            tracked.sender.flush()  # the node's other parameters are kept in the run
+            raise _too_long(node.name, found.too_long, max_param_length())
+
+
+def _too_long(node: str, too_long: Dict[str, int], limit: int) -> LongParameterError:
+    listed = ", ".join(f"{key!r} ({length} characters)" for key, length in too_long.items())
+    return LongParameterError(
+        f"node {node!r}: parameter {listed} is longer than the {limit} characters the"
+        " installed mlflow accepts, and mlflow.yml's hooks.node.long_parameters_strategy is"
+        " 'fail'. Set it to 'tag' (log it as a tag) or 'truncate' (cut it) to run anyway."
+    )
+
+
+mlflow_node_hook = MlflowNodeHook()

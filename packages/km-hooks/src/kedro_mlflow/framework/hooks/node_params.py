@@ -1,6 +1,6 @@
 """A node's parameter inputs, as MLflow params (and tags, for values too long)."""
 
-from typing import TYPE_CHECKING, Any, Dict, Iterator, Mapping, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Mapping, NamedTuple, Optional, Tuple
 
 if TYPE_CHECKING:  # kedro imports the hooks on every call: keep km-config out of it
     from kedro_mlflow.config import NodeHookOptions
@@ -19,34 +19,64 @@ def node_parameters(inputs: Mapping[str, Any]) -> Dict[str, Any]:
     return found
 
 
-def _flatten(
-    name: str, value: Any, options: "NodeHookOptions", depth: int
-) -> Iterator[Tuple[str, Any]]:
-    nested = isinstance(value, Mapping) and options.flatten_dict_params
-    if nested and (depth == 0 or options.recursive):
-        for key, item in value.items():
-            yield from _flatten(f"{name}{options.sep}{key}", item, options, depth + 1)
+def flatten_dict(d: Mapping[str, Any], recursive: bool = True, sep: str = ".") -> Dict[str, Any]:
+    """``{"a": {"b": 1}}`` as ``{"a.b": 1}``: one key per leaf (per first level when not
+    ``recursive``), the keys joined by ``sep``. kedro-mlflow 0.7.3's public helper."""
+    flat: Dict[str, Any] = {}
+    for key, value in d.items():
+        if isinstance(value, Mapping):
+            inner = flatten_dict(value, recursive, sep) if recursive else value
+            for inner_key, item in inner.items():
+                flat[f"{key}{sep}{inner_key}"] = item
+        else:
+            flat[str(key)] = value
+    return flat
+
+
+def _flatten(name: str, value: Any, options: "NodeHookOptions") -> Iterator[Tuple[str, Any]]:
+    if isinstance(value, Mapping) and options.flatten_dict_params:
+        yield from flatten_dict({name: value}, options.recursive, options.sep).items()
     else:
         yield name, value
 
 
-def to_mlflow(
-    inputs: Mapping[str, Any], options: "NodeHookOptions", max_length: int
-) -> Tuple[Dict[str, str], Dict[str, str]]:
-    """(params, tags) to log for a node, following `hooks.node` of mlflow.yml.
+class NodeParameters(NamedTuple):
+    """What a node's parameters become in MLflow, following mlflow.yml's ``hooks.node``."""
 
-    Values longer than MLflow's limit follow `long_parameters_strategy`: `fail` sends
-    them as they are (the store decides), `truncate` cuts them, `tag` logs them as tags.
+    params: Dict[str, str]
+    tags: Dict[str, str]
+    # `fail`: values over the param limit, left out of ``params`` (name -> length)
+    too_long: Dict[str, int]
+    # `tag`: values over even the tag limit, cut to it (name -> length before the cut)
+    cut_tags: Dict[str, int]
+
+
+def to_mlflow(
+    inputs: Mapping[str, Any],
+    options: "NodeHookOptions",
+    max_length: int,
+    max_tag_length: Optional[int] = None,
+) -> NodeParameters:
+    """A node's parameters as MLflow params and tags.
+
+    Values longer than ``max_length`` follow ``long_parameters_strategy``: `fail` keeps
+    them apart for the caller to refuse (mlflow 2.x's client would cut them silently),
+    `truncate` cuts them, `tag` logs them as tags (cut to ``max_tag_length``).
     """
-    params: Dict[str, str] = {}
-    tags: Dict[str, str] = {}
+    result = NodeParameters({}, {}, {}, {})
+    strategy = options.long_parameters_strategy
     for name, value in node_parameters(inputs).items():
-        for key, item in _flatten(name, value, options, 0):
+        for key, item in _flatten(name, value, options):
             text = str(item)
-            if len(text) <= max_length or options.long_parameters_strategy == "fail":
-                params[key] = text
-            elif options.long_parameters_strategy == "truncate":
-                params[key] = text[:max_length]
+            if len(text) <= max_length:
+                result.params[key] = text
+            elif strategy == "fail":
+                result.too_long[key] = len(text)
+            elif strategy == "truncate":
+                result.params[key] = text[:max_length]
             else:
-                tags[key] = text
-    return params, tags
+                if max_tag_length is not None and len(text) > max_tag_length:
+                    result.cut_tags[key] = len(text)
+                    text = text[:max_tag_length]
+                result.tags[key] = text
+    return result

@@ -1,13 +1,14 @@
 """The pipeline hook: one MLflow run per kedro run, tagged with how it was run."""
 
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Tuple
 
 from kedro.framework.hooks import hook_impl
 
 from .calls import CLAIMS
 from .dataset_inputs import input_sources
 from .params_sender import ParamsSender
+from .run_opening import check_can_open_run, follow_experiment_of, run_to_continue
 from .run_state import STATE, TrackedRun
 from .run_tags import run_tags
 from .termination import exit_on_sigterm, restore_sigterm
@@ -16,10 +17,12 @@ logger = logging.getLogger(__name__)
 
 
 class MlflowPipelineHook:
-    """Starts (or joins) the MLflow run when a pipeline starts, ends it when it ends.
+    """Starts the MLflow run when a pipeline starts, ends it when it ends.
 
-    A run already active when the pipeline starts (a notebook's, an orchestrator's,
-    `mlflow run`'s) is used as it is and left running afterwards.
+    A run is continued only when asked: mlflow.yml's ``run.id``, or MLflow's own
+    ``MLFLOW_RUN_ID``. A kedro run started while another MLflow run is active in
+    the process (a notebook's, a script's) is logged as its child with ``run.nested:
+    true`` (the default) and refused before any node with ``nested: false``.
     """
 
     @hook_impl
@@ -27,11 +30,11 @@ class MlflowPipelineHook:
         if not CLAIMS.claim("before_pipeline_run", run_params):
             return
         import kedro
-        import mlflow
         from mlflow.entities import RunTag
         from mlflow.tracking import MlflowClient
 
         from kedro_mlflow.config.kedro_compat import context_for_run
+        from kedro_mlflow.config.mlflow_compat import max_tag_length
         from kedro_mlflow.framework.context import get_mlflow_config
         from kedro_mlflow.io.common.catalog import name_after_catalog, set_logging
         from kedro_mlflow.io.common.deferred import defer_logging
@@ -54,13 +57,9 @@ class MlflowPipelineHook:
         training = _as_pipeline_ml(pipeline)
         if training is not None:  # an in-memory artifact fails now, not after training
             training.check_artifacts_persisted(catalog)
+        check_can_open_run(config)
         config.setup()
-        run = mlflow.active_run()
-        owned = run is None or (config.run.id is not None and config.run.id != run.info.run_id)
-        if owned:
-            run = _start_run(
-                mlflow, config.run.id, config.run.name or pipeline_name, config.run.nested
-            )
+        run, owned = _open_run(config, pipeline_name)
         sender = ParamsSender(config.mlflow_tracking_uri, run.info.run_id)
         defer_logging()  # the metric datasets' batches, too, leave the nodes' path
         STATE.current = TrackedRun(
@@ -71,7 +70,7 @@ class MlflowPipelineHook:
         if config.hooks.pipeline.log_dataset_inputs:
             STATE.current.input_sources = input_sources(pipeline, catalog)
             STATE.current.input_context = pipeline_name
-        tags = run_tags(run_params, kedro.__version__)
+        tags = run_tags(run_params, kedro.__version__, max_tag_length())
         MlflowClient(config.mlflow_tracking_uri).log_batch(
             run.info.run_id, tags=[RunTag(key, value) for key, value in tags.items()]
         )
@@ -103,10 +102,21 @@ class MlflowPipelineHook:
             _finish("FAILED")
 
 
-def _start_run(mlflow: Any, run_id: Optional[str], name: str, nested: bool) -> Any:
-    if run_id is not None:  # continue that run: its name stays
-        return mlflow.start_run(run_id=run_id, nested=nested)
-    return mlflow.start_run(run_name=name, nested=nested)
+def _open_run(config: Any, pipeline_name: str) -> Tuple[Any, bool]:
+    """The MLflow run this kedro run logs to, and whether the hooks started it (and so
+    end it): see :func:`~.run_opening.check_can_open_run` for the rules."""
+    import mlflow
+
+    active = mlflow.active_run()
+    wanted = run_to_continue(config)
+    if active is not None and active.info.run_id == wanted:
+        return active, False  # the caller's run, left to the caller to end
+    nested = active is not None  # checked allowed by check_can_open_run
+    if wanted is not None:  # continue that run: its name stays
+        if config.run.id is None:  # $MLFLOW_RUN_ID's
+            follow_experiment_of(wanted)
+        return mlflow.start_run(run_id=wanted, nested=nested), True
+    return mlflow.start_run(run_name=config.run.name or pipeline_name, nested=nested), True
 
 
 def _as_pipeline_ml(pipeline: Any) -> Any:
@@ -249,3 +259,6 @@ def _end_interrupted_run_at_exit() -> None:
 
         atexit.register(_end_interrupted_run)
         _AT_EXIT.append(_end_interrupted_run)
+
+
+mlflow_pipeline_hook = MlflowPipelineHook()

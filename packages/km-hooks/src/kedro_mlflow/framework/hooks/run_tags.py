@@ -64,18 +64,25 @@ def git_sha(project_path: Path) -> Optional[str]:
     return result.stdout.strip() or None
 
 
-def run_tags(run_params: Mapping[str, Any], kedro_version: str) -> Dict[str, str]:
-    """Tags for the MLflow run: `kedro_<run param>`, the version, git sha and command."""
-    tags = {
-        f"kedro_{key}": _text(value)
-        for key, value in run_params.items()
-        if value not in (None, "", [], {}) and key != "git_sha"
-    }
+def run_tags(
+    run_params: Mapping[str, Any], kedro_version: str, max_length: Optional[int] = None
+) -> Dict[str, str]:
+    """Tags for the MLflow run: one per kedro run parameter, under kedro's own name.
+
+    As kedro-mlflow 0.7.3 logged them (its guide shows the table), each value is
+    ``str()`` of what kedro passed, empty ones included (``pipeline_name`` is ``None``
+    for the default pipeline), so searches such as ``tags.pipeline_name = "training"``
+    keep working. ``kedro_version``, ``kedro_command`` and ``git_sha`` are always set;
+    values longer than ``max_length`` (mlflow's tag limit) are cut.
+    """
+    tags = {str(key): str(value) for key, value in run_params.items()}
     tags["kedro_version"] = kedro_version
     tags["kedro_command"] = kedro_command(run_params)
     # kedro 0.16 gives a short sha; the full one names the commit without doubt
     sha = git_sha(Path(str(run_params.get("project_path", ".")))) or run_params.get("git_sha")
+    tags["git_sha"] = str(sha)
     if sha:
-        tags["git_sha"] = str(sha)
         tags["mlflow.source.git.commit"] = str(sha)
+    if max_length is not None:
+        tags = {key: value[:max_length] for key, value in tags.items()}
     return tags

@@ -7,7 +7,7 @@ from kedro.io.core import DataSetError
 from mlflow.exceptions import MlflowException
 
 from kedro_mlflow.config.mlflow_compat import reopen_run, retry_half_written_metric
-from kedro_mlflow.io.common import AbstractMlflowDataSet, tracking_client
+from kedro_mlflow.io.common import tracking_client
 from kedro_mlflow.io.common.checks import (
     optional_mapping,
     optional_run_id,
@@ -16,11 +16,12 @@ from kedro_mlflow.io.common.checks import (
 from kedro_mlflow.io.common.runs import active_run_id, existing_run, short_message, start_run_for
 
 from .flavor import PYFUNC_WORKFLOWS, Flavor, check_reserved
+from .mlflow_abstract_model_dataset import MlflowAbstractModelDataSet
 
 logger = logging.getLogger(__name__)
 
 
-class MlflowModelLoggerDataSet(AbstractMlflowDataSet):
+class MlflowModelLoggerDataSet(MlflowAbstractModelDataSet):
     """A model stored in an MLflow run, through its flavor's ``log_model``/``load_model``.
 
     Saving logs to ``run_id`` when it is given and no run is active, else to the active

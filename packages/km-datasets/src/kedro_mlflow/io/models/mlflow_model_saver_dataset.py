@@ -7,13 +7,13 @@ from typing import Any, Dict, Optional, Union
 
 from kedro.io.core import AbstractVersionedDataSet, DataSetError, Version, get_protocol_and_path
 
-from kedro_mlflow.io.common import AbstractMlflowDataSet
 from kedro_mlflow.io.common.checks import argument_error, optional_mapping
 
 from .flavor import PYFUNC_WORKFLOWS, Flavor, check_reserved
+from .mlflow_abstract_model_dataset import MlflowAbstractModelDataSet
 
 
-class MlflowModelSaverDataSet(AbstractMlflowDataSet, AbstractVersionedDataSet):
+class MlflowModelSaverDataSet(MlflowAbstractModelDataSet, AbstractVersionedDataSet):
     """A model in a local folder, written by its flavor's ``save_model`` (MLflow's format).
 
     It logs nothing itself; wrap it in an ``MlflowArtifactDataSet`` to also log the
