@@ -10,7 +10,6 @@ confusion matrix and its model.
 """
 
 import ast
-import json
 import os
 import shutil
 import subprocess
