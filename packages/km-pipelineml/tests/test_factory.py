@@ -10,6 +10,8 @@ from kedro.pipeline import Pipeline, node
 from kedro_mlflow.pipeline import (
     InferenceOutputError,
     InputNameError,
+    KedroMlflowPipelineMLInputsError,
+    KedroMlflowPipelineMLOutputsError,
     ModelOptionError,
     PipelineML,
     PipelineMLError,
@@ -56,22 +58,68 @@ def test_two_inference_outputs_are_named():
         pipeline_ml_factory(TRAINING, inference, input_name="data")
 
 
-def test_input_name_missing_from_training_is_named():
-    inference = pipe(("predict", ["other", "model"], "y"))
-    with pytest.raises(InputNameError, match=r"'other'.*training pipeline"):
-        pipeline_ml_factory(TRAINING, inference, input_name="other")
+def test_input_name_made_by_training_from_raw_data_is_accepted():
+    """0.7.x: input_name need only be an inference input (training may make it)."""
+    training = pipe(("split", ["iris"], "features"), ("fit", ["features"], "model"))
+    inference = pipe(("predict", ["features", "model"], "y"))
+    result = pipeline_ml_factory(training, inference, input_name="features")
+    assert result.input_name == "features" and result.artifact_names == {"model"}
+
+
+def test_input_name_that_training_reads_under_another_name_is_accepted():
+    training = pipe(("fit", ["raw"], "model"))
+    inference = pipe(("predict", ["instances", "model"], "y"))
+    result = pipeline_ml_factory(training, inference, input_name="instances")
+    assert result.artifact_names == {"model"}
+
+
+def test_an_input_both_pipelines_read_and_a_parameter_are_shipped_as_artifacts():
+    training = pipe(("fit", ["data", "stopwords"], "model"))
+    inference = pipe(("predict", ["data", "model", "stopwords", "params:threshold"], "y"))
+    result = pipeline_ml_factory(training, inference, input_name="data")
+    assert result.artifact_names == {"model", "stopwords", "params:threshold"}
 
 
 def test_input_name_missing_from_inference_is_named():
     inference = pipe(("predict", ["model"], "y"))
-    with pytest.raises(InputNameError, match=r"'data'.*inference pipeline"):
+    with pytest.raises(InputNameError, match=r"'data'.*inference pipeline") as raised:
         pipeline_ml_factory(TRAINING, inference, input_name="data")
+    assert isinstance(raised.value, KedroMlflowPipelineMLInputsError)
 
 
-def test_an_inference_input_training_does_not_produce_is_named():
+def test_an_inference_input_training_neither_makes_nor_reads_is_named():
     inference = pipe(("predict", ["data", "model", "vocabulary"], "y"))
-    with pytest.raises(UnproducedInferenceInputError, match="'vocabulary'"):
+    with pytest.raises(UnproducedInferenceInputError, match="'vocabulary'") as raised:
         pipeline_ml_factory(TRAINING, inference, input_name="data")
+    assert isinstance(raised.value, KedroMlflowPipelineMLInputsError)
+
+
+def test_code_catching_the_07_exception_names_catches_our_errors():
+    """0.7.x's names, imported from both of its paths, catch the same faults."""
+    from kedro_mlflow.pipeline.pipeline_ml import (
+        KedroMlflowPipelineMLInputsError as InputsError,
+    )
+    from kedro_mlflow.pipeline.pipeline_ml import (
+        KedroMlflowPipelineMLOutputsError as OutputsError,
+    )
+
+    assert (InputsError, OutputsError) == (
+        KedroMlflowPipelineMLInputsError,
+        KedroMlflowPipelineMLOutputsError,
+    )
+    two_outputs = pipe(("predict", ["data", "model"], "y"), ("explain", ["data", "model"], "z"))
+    try:
+        pipeline_ml_factory(TRAINING, two_outputs, input_name="data")
+    except KedroMlflowPipelineMLOutputsError as error:
+        assert "'y', 'z'" in str(error)
+    else:
+        pytest.fail("two inference outputs were accepted")
+    try:
+        pipeline_ml_factory(TRAINING, pipe(("predict", ["other", "model"], "y")), "data")
+    except KedroMlflowPipelineMLInputsError as error:
+        assert "'data'" in str(error)
+    else:
+        pytest.fail("an input_name the inference pipeline does not read was accepted")
 
 
 @pytest.mark.parametrize(
@@ -128,10 +176,10 @@ def terminal_outputs(specs) -> Set[str]:
 def expected_error(training, inference, input_name):
     if len(terminal_outputs(inference)) != 1:
         return InferenceOutputError
-    if input_name not in free_inputs(training) or input_name not in free_inputs(inference):
+    if input_name not in free_inputs(inference):
         return InputNameError
     produced = {out for _, _, out in training}
-    if free_inputs(inference) - {input_name} - produced:
+    if free_inputs(inference) - {input_name} - produced - free_inputs(training):
         return UnproducedInferenceInputError
     return None
 
@@ -147,3 +195,27 @@ def test_the_factory_accepts_exactly_the_valid_pairs(training, inference, input_
         with pytest.raises(expected) as raised:
             pipeline_ml_factory(pipe(*training), pipe(*inference), input_name=input_name)
         assert isinstance(raised.value, PipelineMLError)
+
+
+@pytest.mark.parametrize("module_first", [False, True])
+def test_pipeline_ml_factory_is_the_function_from_either_import_path_in_any_order(module_first):
+    """0.7.x has a module and a function of that name: both import paths give the function."""
+    import subprocess
+    import sys
+
+    package = "from kedro_mlflow.pipeline import pipeline_ml_factory as a"
+    module = "from kedro_mlflow.pipeline.pipeline_ml_factory import pipeline_ml_factory as b"
+    lines = [module, package] if module_first else [package, module]
+    script = "\n".join(
+        [
+            *lines,
+            "import kedro_mlflow.pipeline.pipeline_ml_factory as c, sys",
+            "m = sys.modules['kedro_mlflow.pipeline.pipeline_ml_factory']",
+            "assert callable(a) and a is b is c is m.pipeline_ml_factory, (a, b, c)",
+            "from kedro_mlflow.mlflow.kedro_pipeline_model import KedroPipelineModel",
+            "from kedro_mlflow.pipeline.pipeline_ml import PipelineML",
+            "print('ok')",
+        ]
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

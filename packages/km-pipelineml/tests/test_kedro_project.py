@@ -139,7 +139,44 @@ def test_a_partial_kedro_run_of_a_pipeline_ml_is_refused_clearly(
     partial = _run([KEDRO, "run", "--pipeline=training", "--node=fit"], kedro_project, fixtures_dir)
     assert partial.returncode != 0
     assert "PipelineMLOperationError" in partial.stderr + partial.stdout
-    assert "'instances'" in partial.stderr + partial.stdout
+    # fit alone neither makes nor reads the scaler the model ships (0.7.3 refused it too).
+    assert "'scaler'" in partial.stderr + partial.stdout
+
+
+FAILING_PIPELINES = """
+from kedro.pipeline import Pipeline, node
+from iris_demo.pipeline import create_ml_pipeline
+from kedro_mlflow.pipeline import pipeline_ml_factory
+
+
+def broken_fit(scaled, labels):
+    raise RuntimeError("fit_classifier's own failure")
+
+
+def pipelines():
+    ml = create_ml_pipeline()
+    nodes = [n for n in ml.only_nodes_with_tags("training").nodes if n.name != "fit"]
+    nodes.append(node(broken_fit, ["scaled", "labels"], "classifier", name="fit"))
+    training = pipeline_ml_factory(
+        Pipeline(nodes), ml.only_nodes_with_tags("inference"), input_name="instances"
+    )
+    return {"training": training, "__default__": training}
+"""
+
+
+def test_a_node_failing_in_kedro_run_reports_its_own_error(
+    kedro_project: Path, fixtures_dir: Path, pipelines_installer
+):
+    """kedro's runner asks the PipelineML for its resume hint (only_nodes...) after a
+    failure: that must not hide the node's error."""
+    _iris_project(kedro_project, pipelines_installer)
+    pipelines_installer(kedro_project, FAILING_PIPELINES)
+    failed = _run([KEDRO, "run", "--pipeline=training"], kedro_project, fixtures_dir)
+    output = _kedro_output(failed)
+    assert failed.returncode != 0
+    assert "RuntimeError: fit_classifier's own failure" in output
+    assert "PipelineMLOperationError" not in output
+    assert "You can resume the pipeline run" in output
 
 
 def _kedro_output(done: subprocess.CompletedProcess) -> str:
@@ -238,20 +275,31 @@ def test_kedro_run_filters_that_keep_every_node_keep_the_binding(
     assert (kedro_project / "data" / "06_models" / "classifier.pkl").exists()
 
 
-@pytest.mark.parametrize(
-    "filters, unproduced",
-    [(["--from-inputs=scaler"], "scaler"), ("to scaler", "classifier")],
-)
+def test_kedro_run_from_an_artifact_training_reads_keeps_the_binding(
+    kedro_project: Path, fixtures_dir: Path, pipelines_installer, tmp_path
+):
+    """As with 0.7.3: `--from-inputs=scaler` trains the classifier on the saved scaler,
+    which the model then ships as training read it."""
+    _iris_project(kedro_project, pipelines_installer)
+    first = _run([KEDRO, "run", "--pipeline=training"], kedro_project, fixtures_dir)
+    assert first.returncode == 0, _kedro_output(first)
+    done = _run_filtered(kedro_project, fixtures_dir, tmp_path, "--from-inputs=scaler")
+    output = _kedro_output(done)
+    assert done.returncode == 0, output
+    assert "Completed 2 out of 2 tasks" in output
+    ran = json.loads(done.stdout.split("KM_RAN ", 1)[1].splitlines()[0])
+    assert ran == {"type": "PipelineML", "nodes": ["fit", "scale"], "inference": INFERENCE_NODES}
+
+
 def test_kedro_run_filters_that_skip_an_artifact_are_refused_before_running(
-    kedro_project: Path, fixtures_dir: Path, pipelines_installer, tmp_path, filters, unproduced
+    kedro_project: Path, fixtures_dir: Path, pipelines_installer, tmp_path
 ):
     _iris_project(kedro_project, pipelines_installer)
-    if filters == "to scaler":
-        filters = _to("scaler", kedro_project, fixtures_dir)
+    filters = _to("scaler", kedro_project, fixtures_dir)
     done = _run_filtered(kedro_project, fixtures_dir, tmp_path, *filters)
     output = _kedro_output(done)
     assert done.returncode == 1, output
     assert "PipelineMLOperationError" in output
-    assert f"these are not: '{unproduced}'" in output and "`<pipeline>.training`" in output
+    assert "these are neither: 'classifier'" in output and "`<pipeline>.training`" in output
     assert "KM_RAN" not in output and "Completed" not in output
     assert not (kedro_project / "data" / "06_models" / "classifier.pkl").exists()

@@ -408,3 +408,119 @@ def test_model_name_and_registered_model_name_log_and_register_the_model(
     assert version.source == f"{(tmp_path / 'artifacts').as_uri()}/{run_id}/artifacts/clf"
     registered = mlflow.pyfunc.load_model("models:/iris/1")
     pd.testing.assert_frame_equal(registered.predict(instances), expected)
+
+
+def _threshold_predict(scaled, classifier, labels_names, threshold):
+    """Inference reads a lookup training also reads, and a parameter."""
+    proba = classifier.predict_proba(scaled).max(axis=1)
+    names = [labels_names[int(k)] for k in classifier.predict(scaled)]
+    return pd.DataFrame({"species": names, "sure": proba > threshold}, index=scaled.index)
+
+
+def _fit_with_names(scaled, labels, labels_names):
+    from iris_demo.nodes import fit_classifier
+
+    assert set(labels_names) == {0, 1, 2}
+    return fit_classifier(scaled, labels)
+
+
+def test_a_shared_lookup_and_a_parameter_are_shipped_and_fed_at_predict(iris, tmp_path, tracking):
+    """0.7.x: an inference input training also reads, and a `params:` input, go with the model."""
+    from kedro.extras.datasets.pickle import PickleDataSet
+    from kedro.extras.datasets.yaml import YAMLDataSet
+
+    from kedro_mlflow.pipeline import pipeline_ml_factory
+
+    nodes = iris.nodes
+    training = Pipeline(
+        [
+            node(nodes.fit_scaler, "instances", "scaler", name="fit_scaler"),
+            node(nodes.scale, ["instances", "scaler"], "scaled", name="scale"),
+            node(_fit_with_names, ["scaled", "labels", "names"], "classifier", name="fit"),
+        ]
+    )
+    inference = Pipeline(
+        [
+            node(nodes.scale, ["instances", "scaler"], "scaled_instances", name="scale_i"),
+            node(
+                _threshold_predict,
+                ["scaled_instances", "classifier", "names", "params:threshold"],
+                "predictions",
+                name="predict",
+            ),
+        ]
+    )
+    pipeline_ml = pipeline_ml_factory(training, inference, input_name="instances")
+    assert pipeline_ml.artifact_names == {"scaler", "classifier", "names", "params:threshold"}
+    instances, labels = nodes.iris_frames()
+    names = YAMLDataSet(filepath=str(tmp_path / "names.yml"))
+    names.save({0: "setosa", 1: "versicolor", 2: "virginica"})
+    catalog = DataCatalog(
+        {
+            "instances": MemoryDataSet(instances),
+            "labels": MemoryDataSet(labels),
+            "names": names,
+            "params:threshold": MemoryDataSet(0.9),
+            "scaler": PickleDataSet(filepath=str(tmp_path / "scaler.pkl")),
+            "classifier": PickleDataSet(filepath=str(tmp_path / "classifier.pkl")),
+        }
+    )
+    pipeline_ml.check_artifacts_persisted(catalog)
+    SequentialRunner().run(pipeline_ml, catalog)
+    with mlflow.start_run() as run:
+        uri = log_pipeline_ml(pipeline_ml, catalog, run, input_data=instances)
+    local = mlflow.tracking.MlflowClient().download_artifacts(run.info.run_id, "model")
+    shipped = set(os.listdir(os.path.join(local, "artifacts")))
+    assert shipped == {"scaler.pkl", "classifier.pkl", "names.yml", "params_threshold.pkl"}
+    # Changed after training: the model keeps the training-time values.
+    names.save({0: "changed", 1: "changed", 2: "changed"})
+    catalog.add("params:threshold", MemoryDataSet(2.0), replace=True)
+    expected = SequentialRunner().run(
+        inference,
+        DataCatalog(
+            {
+                "instances": MemoryDataSet(instances),
+                "scaler": MemoryDataSet(catalog.load("scaler")),
+                "classifier": MemoryDataSet(catalog.load("classifier")),
+                "names": MemoryDataSet({0: "setosa", 1: "versicolor", 2: "virginica"}),
+                "params:threshold": MemoryDataSet(0.9),
+            }
+        ),
+    )["predictions"]
+    predicted = mlflow.pyfunc.load_model(uri).predict(instances)
+    pd.testing.assert_frame_equal(predicted, expected)
+    assert predicted["sure"].any() and not predicted["sure"].all()
+    assert set(predicted["species"]) == {"setosa", "versicolor", "virginica"}
+
+
+def test_extract_pipeline_artifacts_pickles_parameters_into_the_temp_folder(iris, tmp_path):
+    """0.7.x's extract_pipeline_artifacts(catalog, temp_folder); the folder is optional."""
+    from kedro.extras.datasets.pickle import PickleDataSet
+
+    from kedro_mlflow.pipeline import pipeline_ml_factory
+
+    training = Pipeline([node(lambda d: d, "data", "model", name="fit")])
+    inference = Pipeline([node(lambda d, m, t: d, ["data", "model", "params:t"], "y", name="p")])
+    pipeline_ml = pipeline_ml_factory(training, inference, input_name="data")
+    model = PickleDataSet(filepath=str(tmp_path / "model.pkl"))
+    model.save({"fitted": True})
+    catalog = DataCatalog({"model": model, "params:t": MemoryDataSet({"a": [1, 2]})})
+    folder = tmp_path / "temp"
+    folder.mkdir()
+    paths = pipeline_ml.extract_pipeline_artifacts(catalog, folder)
+    assert paths == {"model": str(tmp_path / "model.pkl"), "params:t": str(folder / "params_t.pkl")}
+    assert PickleDataSet(filepath=paths["params:t"]).load() == {"a": [1, 2]}
+    elsewhere = pipeline_ml.extract_pipeline_artifacts(catalog)
+    assert PickleDataSet(filepath=elsewhere["params:t"]).load() == {"a": [1, 2]}
+    catalog._data_sets.pop("params:t")
+    with pytest.raises(NonPersistedArtifactError, match="'params:t'"):
+        pipeline_ml.extract_pipeline_artifacts(catalog, folder)
+
+
+def test_runner_and_copy_mode_are_taken_by_position_in_07s_order(trained):
+    pipeline_ml, catalog, _ = trained
+    runner = SequentialRunner()
+    model = KedroPipelineModel(pipeline_ml, catalog, runner, "assign")
+    assert (model.runner, model.copy_mode) == (runner, "assign")
+    model = KedroPipelineModel(pipeline_ml=pipeline_ml, catalog=catalog, copy_mode="copy")
+    assert (model.runner, model.copy_mode) == (None, "copy")

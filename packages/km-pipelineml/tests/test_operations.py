@@ -69,13 +69,27 @@ def test_operations_that_keep_everything_keep_the_binding(operation):
 
 
 @pytest.mark.parametrize(
+    "operation, nodes",
+    [
+        # input_name need not be read by training (0.7.x): these still make the model.
+        (lambda p: p.from_nodes("step_b"), ["step_b", "fit"]),
+        (lambda p: p.only_nodes("fit"), ["fit"]),
+        (lambda p: p.from_inputs("b"), ["fit"]),
+    ],
+)
+def test_operations_that_still_make_the_model_keep_the_binding(operation, nodes):
+    _, _, training = build()
+    assert_bound(operation(training), training, nodes)
+
+
+@pytest.mark.parametrize(
     "operation, named",
     [
         (lambda p: p.only_nodes_with_tags("prep"), "'model'"),
-        (lambda p: p.from_nodes("step_b"), "'data'"),
         (lambda p: p.to_nodes("step_b"), "'model'"),
-        (lambda p: p.only_nodes("fit"), "'data'"),
+        (lambda p: p.to_outputs("a"), "'model'"),
         (lambda p: p - p.only_nodes("fit"), "'model'"),
+        (lambda p: p & Pipeline([n for n in p.nodes if n.name == "step_a"]), "'model'"),
     ],
 )
 def test_operations_that_break_the_binding_say_so(operation, named):
@@ -85,12 +99,44 @@ def test_operations_that_break_the_binding_say_so(operation, named):
     assert "'m'" in str(raised.value) and ".training" in str(raised.value)
 
 
-def test_adding_the_nodes_that_produce_input_name_breaks_the_binding():
+@pytest.mark.parametrize(
+    "operation, nodes",
+    [
+        (lambda p: p.only_nodes("step_a", "step_b"), ["step_a", "step_b"]),
+        (lambda p: p.only_nodes_with_inputs("a"), ["step_b"]),
+        (lambda p: p.only_nodes_with_outputs("a"), ["step_a"]),
+    ],
+)
+def test_node_selections_that_break_the_binding_give_a_plain_pipeline(operation, nodes):
+    _, _, training = build()
+    result = operation(training)
+    assert type(result) is Pipeline and sorted(n.name for n in result.nodes) == nodes
+
+
+def explode(x):
+    raise RuntimeError("step_b's own failure")
+
+
+@pytest.mark.parametrize("failing", ["step_b", "fit"])
+def test_a_failing_node_raises_its_own_error_through_the_runner(failing, caplog):
+    """kedro's runner then calls only_nodes / only_nodes_with_inputs for its resume hint."""
+    _, raw_training, _ = build()
+    nodes = [
+        node(explode, n.inputs[0], n.outputs[0], name=n.name) if n.name == failing else n
+        for n in raw_training.nodes
+    ]
+    inference = Pipeline([node(add, ["data", "model"], "y", name="predict")])
+    training = pipeline_ml_factory(Pipeline(nodes), inference, "data", model_name="m")
+    with pytest.raises(RuntimeError, match="step_b's own failure"):
+        SequentialRunner().run(training, DataCatalog({"data": MemoryDataSet(1)}))
+    assert "--from-nodes" in caplog.text  # the runner's resume hint was printed
+
+
+def test_adding_the_nodes_that_produce_input_name_keeps_the_binding():
+    """0.7.x: training may make input_name from raw data."""
     etl, _, training = build()
-    with pytest.raises(PipelineMLOperationError, match="'data'"):
-        etl + training
-    with pytest.raises(PipelineMLOperationError, match="'data'"):
-        training + etl
+    assert_bound(etl + training, training, ["etl", "step_a", "step_b", "fit"])
+    assert_bound(training + etl, training, ["etl", "step_a", "step_b", "fit"])
 
 
 def test_adding_unrelated_nodes_keeps_the_binding_from_either_side():
@@ -136,17 +182,18 @@ def test_the_context_filters_of_kedro_run_keep_the_binding():
     filtered &= training.to_outputs("model")
     assert_bound(filtered, training, ["step_a", "step_b", "fit"])
     with pytest.raises(PipelineMLError):
-        training & training.from_nodes("step_b")
+        training & training.to_nodes("step_b")
+    with pytest.raises(PipelineMLError):  # `--node=step_a`: a plain selection, then `&`
+        training & training.only_nodes("step_a")
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.sets(st.sampled_from(["step_a", "step_b", "fit"]), min_size=1))
 def test_only_nodes_keeps_the_binding_iff_the_training_still_makes_the_model(names):
     _, _, training = build()
-    # step_a reads input_name, fit makes the model; step_b's output may come from the catalog.
-    expected_valid = {"step_a", "fit"} <= names
-    if expected_valid:
-        assert_bound(training.only_nodes(*names), training, names)
+    # fit makes the model; the datasets before it may come from the catalog.
+    result = training.only_nodes(*names)
+    if "fit" in names:
+        assert_bound(result, training, names)
     else:
-        with pytest.raises(PipelineMLOperationError):
-            training.only_nodes(*names)
+        assert type(result) is Pipeline and {n.name for n in result.nodes} == names

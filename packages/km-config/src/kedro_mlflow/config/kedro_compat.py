@@ -33,6 +33,7 @@ __all__ = [
     "is_kedro_016",
     "load_project_context",
     "plugin_hooks_auto_registered",
+    "project_conf_root",
     "register_project_pipelines",
     "run_project",
 ]
@@ -344,3 +345,53 @@ def run_project(
         package_name, project_path, env=env, extra_params=extra_params
     ) as session:
         return session.run(**options)
+
+
+def project_conf_root(project: ProjectMetadata) -> Path:
+    """The folder that holds the project's configuration environments (kedro's CONF_ROOT).
+
+    kedro 0.17 reads ``CONF_ROOT`` from the package's settings.py (0.17.0-0.17.2 fall
+    back to the context class's attribute); kedro 0.16 reads the ``CONF_ROOT``
+    attribute of the project's context class (``context_path`` in `.kedro.yml` or
+    `[tool.kedro]`). Both default to ``conf``. A relative value is taken from the
+    project's root.
+    """
+    import importlib
+
+    source_dir = str(project.source_dir)
+    if source_dir not in sys.path:
+        sys.path.insert(0, source_dir)
+    conf_root: Any = None
+    if is_kedro_016():
+        context_path = str(_metadata_settings(project.project_path).get("context_path", ""))
+        module_name, _, class_name = context_path.rpartition(".")
+        if module_name:
+            context_class = getattr(importlib.import_module(module_name), class_name)
+            conf_root = getattr(context_class, "CONF_ROOT", None)
+    else:
+        settings_module = f"{project.package_name}.settings"
+        try:
+            settings = importlib.import_module(settings_module)
+        except ModuleNotFoundError as error:
+            if error.name != settings_module:
+                raise
+        else:
+            conf_root = getattr(settings, "CONF_ROOT", None)
+            if conf_root is None and KEDRO_VERSION < (0, 17, 3):
+                context_class = getattr(settings, "CONTEXT_CLASS", None)
+                conf_root = getattr(context_class, "CONF_ROOT", None)
+    return project.project_path / str(conf_root or "conf")
+
+
+def wrapped_dataset(dataset: Any) -> Any:
+    """The file dataset an ``MlflowArtifactDataSet`` saves through, else ``dataset`` itself.
+
+    Duck-typed on km-datasets' public ``data_set`` property, so that a package that only
+    reads the catalog (km-pipelineml) needs no import of km-datasets.
+    """
+    from kedro.io import AbstractDataSet
+
+    inner = getattr(dataset, "data_set", None)
+    if type(dataset).__name__ == "MlflowArtifactDataSet" and isinstance(inner, AbstractDataSet):
+        return inner
+    return dataset

@@ -6,7 +6,7 @@ calls); ``default_conda_env`` is the environment used when none is given.
 """
 
 from .conda_env import default_conda_env
+from .kedro_pipeline_model import KedroPipelineModel
 from .logging_model import log_pipeline_ml
-from .pipeline_model import KedroPipelineModel
 
 __all__ = ["KedroPipelineModel", "default_conda_env", "log_pipeline_ml"]

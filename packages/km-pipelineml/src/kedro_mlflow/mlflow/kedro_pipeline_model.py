@@ -4,12 +4,18 @@ import copy
 from pathlib import PurePosixPath
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
+from kedro.extras.datasets.pickle import PickleDataSet
 from kedro.io import DataCatalog, MemoryDataSet
 from kedro.pipeline import Pipeline
 from kedro.pipeline.node import Node
 
 from kedro_mlflow.config.kedro_compat import node_function
-from kedro_mlflow.pipeline.artifacts import check_persisted
+from kedro_mlflow.pipeline.artifacts import (
+    catalog_entry,
+    check_persisted,
+    parameter_file_name,
+    shipped_dataset,
+)
 from kedro_mlflow.pipeline.copy_modes import CopyMode, check_copy_mode, copied, mode_for
 from kedro_mlflow.pipeline.errors import InputNameError, PipelineMLError, quoted
 from kedro_mlflow.pipeline.pipeline_ml import PipelineML
@@ -22,9 +28,16 @@ class KedroPipelineModel(PythonModel):
 
     :meth:`from_pipeline` makes one of any pipeline with a single output.
 
+    A model that kedro-mlflow 0.7.x logged (its pickled KedroPipelineModel) loads as
+    one of these, in an environment with the same kedro.
+
     Args:
         pipeline_ml: The PipelineML whose inference pipeline becomes the model.
         catalog: The project's catalog: it says how to read each artifact back.
+        runner: A kedro runner to run the pipeline with at each ``predict`` (hooks
+            and all). None: the nodes' functions are called in order directly, with
+            their arguments laid out once at load time; same results, far less
+            overhead per request.
         copy_mode: How values pass between nodes: "assign", "copy" or "deepcopy",
             for all datasets or as a dict per dataset. None (the default):
             the artifacts are the model's state, read once by ``load_context`` and
@@ -35,18 +48,15 @@ class KedroPipelineModel(PythonModel):
             (kedro's MemoryDataSet default). So the caller's input is never changed.
             A mode given explicitly (a string, or a dict entry naming the dataset)
             applies to artifacts too.
-        runner: A kedro runner to run the pipeline with at each ``predict`` (hooks
-            and all). None: the nodes' functions are called in order directly, with
-            their arguments laid out once at load time; same results, far less
-            overhead per request.
     """
 
+    # kedro-mlflow 0.7.x's order: code that passes runner, copy_mode by position works.
     def __init__(
         self,
         pipeline_ml: PipelineML,
         catalog: DataCatalog,
-        copy_mode: CopyMode = None,
         runner: Optional[Any] = None,
+        copy_mode: CopyMode = None,
     ) -> None:
         if not isinstance(pipeline_ml, PipelineML):
             raise PipelineMLError(
@@ -119,9 +129,7 @@ class KedroPipelineModel(PythonModel):
         # Only these entries travel with the model: they know the artifacts' formats.
         # The catalog's other entries may hold credentials and are left behind.
         check_persisted(catalog, artifact_names)
-        self.artifact_datasets = {
-            name: copy.deepcopy(catalog._data_sets[name]) for name in artifact_names
-        }
+        self.artifact_datasets = {name: shipped_dataset(catalog, name) for name in artifact_names}
         self._loaded: Optional[Dict[str, Any]] = None
 
     def __getstate__(self) -> Dict[str, Any]:
@@ -131,6 +139,12 @@ class KedroPipelineModel(PythonModel):
         state["_loaded"] = None
         state.pop("_steps", None)
         return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        if "initial_catalog" in state:  # pickled by kedro-mlflow 0.7.x
+            state = _state_from_07(state)
+        self.__dict__.update(state)
+        self._loaded = None
 
     def load_context(self, context: Any) -> None:
         """Read every artifact once, and lay out each node's call: ``predict`` reuses both."""
@@ -179,6 +193,47 @@ class KedroPipelineModel(PythonModel):
     def artifact_names(self) -> List[str]:
         """The inference inputs the model reads from its artifacts."""
         return sorted(self.artifact_datasets)
+
+
+def _state_from_07(state: Dict[str, Any]) -> Dict[str, Any]:
+    """Our attributes for a KedroPipelineModel that kedro-mlflow 0.7.x pickled.
+
+    0.7.x keeps the PipelineML (unpickled as ours already), a catalog of every dataset
+    of the inference pipeline, the runner (a SequentialRunner when none was given) and
+    a copy mode per dataset (None: kedro's default for the data's type).
+    """
+    pipeline_ml = state["pipeline_ml"]
+    inference = pipeline_ml.inference
+    input_name = pipeline_ml.input_name
+    catalog = state["initial_catalog"]
+    artifact_datasets = {}
+    for name in inference.inputs() - {input_name}:
+        # 0.7.x keeps a parameter's value in memory and ships it pickled: read the file.
+        if isinstance(catalog_entry(catalog, name), MemoryDataSet):
+            artifact_datasets[name] = PickleDataSet(filepath=parameter_file_name(name))
+        else:
+            artifact_datasets[name] = shipped_dataset(catalog, name)
+    runner = state.get("runner")
+    if type(runner).__name__ == "SequentialRunner" and type(runner).__module__.startswith("kedro."):
+        runner = None  # 0.7.x's default: the direct path gives the same results, faster
+    return {
+        "pipeline": Pipeline(inference.nodes),
+        "input_name": input_name,
+        "output_name": state.get("output_name") or inference_output(inference),
+        "copy_mode": _copy_mode_from_07(state.get("_copy_mode")),
+        "runner": runner,
+        "artifact_datasets": artifact_datasets,
+    }
+
+
+def _copy_mode_from_07(modes: Any) -> CopyMode:
+    """0.7.x's ``{dataset: mode or None}`` as our copy_mode (None entries: our default)."""
+    if not isinstance(modes, dict):
+        return modes
+    given = {name: mode for name, mode in modes.items() if mode is not None}
+    if given and len(given) == len(modes) and len(set(given.values())) == 1:
+        return next(iter(given.values()))  # one mode for every dataset: a string was given
+    return given or None
 
 
 def _dataset_at(dataset: Any, path: str) -> Any:

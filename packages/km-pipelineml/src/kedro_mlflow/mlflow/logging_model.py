@@ -1,5 +1,6 @@
 """Log a PipelineML's inference pipeline as a pyfunc model, at the end of its training."""
 
+import tempfile
 from typing import Any, Optional, Union
 
 from kedro.io import DataCatalog
@@ -12,7 +13,7 @@ from kedro_mlflow.pipeline.pipeline_ml import PipelineML
 from mlflow.entities import Run
 
 from .conda_env import default_conda_env, normalise_conda_env
-from .pipeline_model import KedroPipelineModel
+from .kedro_pipeline_model import KedroPipelineModel
 
 _NOT_GIVEN = object()
 
@@ -38,26 +39,28 @@ def log_pipeline_ml(
     model is written, so a failed call logs nothing.
     """
     run_id = _run_id(run)
-    artifacts = pipeline_ml.extract_pipeline_artifacts(catalog)
-    signature = _signature(pipeline_ml, catalog, input_data)
-    model = KedroPipelineModel(pipeline_ml, catalog, **pipeline_ml.model_options)
-    conda_env = normalise_conda_env(pipeline_ml.conda_env) or default_conda_env(
-        pipeline_ml.inference
-    )
-    options = dict(
-        artifact_path=pipeline_ml.model_name,
-        python_model=model,
-        artifacts=artifacts,
-        conda_env=conda_env,
-        signature=signature,
-        **pipeline_ml.log_model_kwargs,
-    )
-    active = mlflow.active_run()
-    if active is not None and active.info.run_id == run_id:
-        mlflow.pyfunc.log_model(**options)
-    else:
-        with reopen_run(run_id):
+    # Parameters the model ships are pickled here; mlflow copies the files into the model.
+    with tempfile.TemporaryDirectory(prefix="kedro-mlflow-params-") as temp_folder:
+        artifacts = pipeline_ml.extract_pipeline_artifacts(catalog, temp_folder)
+        signature = _signature(pipeline_ml, catalog, input_data)
+        model = KedroPipelineModel(pipeline_ml, catalog, **pipeline_ml.model_options)
+        conda_env = normalise_conda_env(pipeline_ml.conda_env) or default_conda_env(
+            pipeline_ml.inference
+        )
+        options = dict(
+            artifact_path=pipeline_ml.model_name,
+            python_model=model,
+            artifacts=artifacts,
+            conda_env=conda_env,
+            signature=signature,
+            **pipeline_ml.log_model_kwargs,
+        )
+        active = mlflow.active_run()
+        if active is not None and active.info.run_id == run_id:
             mlflow.pyfunc.log_model(**options)
+        else:
+            with reopen_run(run_id):
+                mlflow.pyfunc.log_model(**options)
     return f"runs:/{run_id}/{pipeline_ml.model_name}"
 
 

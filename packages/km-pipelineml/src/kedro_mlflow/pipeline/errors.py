@@ -16,23 +16,40 @@ class PipelineMLError(ValueError):
     """The training and inference pipelines cannot be bound, or no longer are."""
 
 
-class InferenceOutputError(PipelineMLError):
+# kedro-mlflow 0.7.x's three exceptions, by fault. Our specific errors derive from
+# them, so code that catches the 0.7.x names still catches what we raise.
+
+
+class KedroMlflowPipelineMLInputsError(PipelineMLError):
+    """0.7.x's name: the inputs of the two pipelines cannot be bound."""
+
+
+class KedroMlflowPipelineMLDatasetsError(PipelineMLError):
+    """0.7.x's name: a dataset the model must ship is not persisted where it can be."""
+
+
+class KedroMlflowPipelineMLOutputsError(PipelineMLError):
+    """0.7.x's name: the inference pipeline's outputs cannot make a model."""
+
+
+class InferenceOutputError(KedroMlflowPipelineMLOutputsError):
     """The inference pipeline does not end in exactly one dataset (the prediction)."""
 
 
-class InputNameError(PipelineMLError):
-    """``input_name`` is not a free input of both the training and the inference pipeline."""
+class InputNameError(KedroMlflowPipelineMLInputsError):
+    """``input_name`` is not a free input of the inference pipeline."""
 
 
-class UnproducedInferenceInputError(PipelineMLError):
-    """An inference input other than ``input_name`` is not an output of training."""
+class UnproducedInferenceInputError(KedroMlflowPipelineMLInputsError):
+    """An inference input other than ``input_name`` is neither made nor read by training,
+    nor a parameter."""
 
 
-class PipelineMLOperationError(PipelineMLError):
+class PipelineMLOperationError(KedroMlflowPipelineMLInputsError):
     """Filtering or combining a PipelineML left a training pipeline that breaks the binding."""
 
 
-class NonPersistedArtifactError(PipelineMLError):
+class NonPersistedArtifactError(KedroMlflowPipelineMLDatasetsError):
     """An inference input the model must ship is not saved to a local file by the catalog."""
 
 

@@ -2,6 +2,7 @@
 
 import functools
 import inspect
+from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Optional, Set, Union
 
 from kedro.io import DataCatalog
@@ -10,8 +11,22 @@ from kedro.pipeline.node import Node
 
 from . import artifacts
 from .copy_modes import check_copy_mode
-from .errors import ModelOptionError, PipelineMLError, PipelineMLOperationError
+from .errors import (  # the 0.7.x names are importable from here, as they were
+    KedroMlflowPipelineMLDatasetsError,
+    KedroMlflowPipelineMLInputsError,
+    KedroMlflowPipelineMLOutputsError,
+    ModelOptionError,
+    PipelineMLError,
+    PipelineMLOperationError,
+)
 from .validation import artifact_names, check_binding, inference_output
+
+__all__ = [
+    "KedroMlflowPipelineMLDatasetsError",
+    "KedroMlflowPipelineMLInputsError",
+    "KedroMlflowPipelineMLOutputsError",
+    "PipelineML",
+]
 
 # Arguments of KedroPipelineModel that pipeline_ml_factory's **kwargs may carry.
 MODEL_OPTIONS = ("copy_mode", "runner")
@@ -23,8 +38,11 @@ class PipelineML(Pipeline):
     """A kedro ``Pipeline`` (the training) bound to the inference pipeline it trains for.
 
     It runs, filters and combines like any ``Pipeline``; the binding survives every
-    operation whose result still produces all the inference pipeline needs, and an
-    operation that breaks it raises :class:`PipelineMLOperationError`. Build it with
+    operation whose result still makes or reads all the inference pipeline needs. When
+    it does not, the node selections (``only_nodes``, ``only_nodes_with_inputs``,
+    ``only_nodes_with_outputs``) return a plain ``Pipeline`` (kedro's runner calls them
+    to print its resume hint after a node fails), and every other filter and operator
+    raises :class:`PipelineMLOperationError`. Build it with
     :func:`~kedro_mlflow.pipeline.pipeline_ml_factory`.
     """
 
@@ -71,7 +89,7 @@ class PipelineML(Pipeline):
 
     @property
     def input_name(self) -> str:
-        """The dataset both pipelines read: training data, or the data to predict on."""
+        """The inference input that receives the data to predict on."""
         return self._input_name
 
     @property
@@ -81,7 +99,7 @@ class PipelineML(Pipeline):
 
     @property
     def artifact_names(self) -> Set[str]:
-        """Inference inputs but ``input_name``: fitted by training, shipped with the model."""
+        """Inference inputs but ``input_name``: shipped with the model as training leaves them."""
         return set(self._artifact_names)
 
     @property
@@ -113,20 +131,36 @@ class PipelineML(Pipeline):
         """Before training: raise if an artifact would only live in memory or off this disk."""
         artifacts.check_persisted(catalog, self._artifact_names)
 
-    def extract_pipeline_artifacts(self, catalog: DataCatalog) -> Dict[str, str]:
-        """``{dataset: local file}`` for the artifacts: the ``artifacts`` of ``log_model``."""
-        return artifacts.local_paths(catalog, self._artifact_names)
+    def extract_pipeline_artifacts(
+        self, catalog: DataCatalog, temp_folder: Union[None, str, Path] = None
+    ) -> Dict[str, str]:
+        """``{dataset: local file}`` for the artifacts: the ``artifacts`` of ``log_model``.
+
+        Parameters are pickled into ``temp_folder`` (None: a new temporary folder, which
+        the caller removes once the model is logged).
+        """
+        return artifacts.local_paths(catalog, self._artifact_names, temp_folder)
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        # A PipelineML pickled by kedro-mlflow 0.7.x (inside the KedroPipelineModel of a
+        # model it logged) has its own attribute names: translate them.
+        if "_training" not in state and "_inference" in state:
+            state = _state_from_07(state)
+        self.__dict__.update(state)
 
     # -- behaving as a Pipeline ---------------------------------------------------
 
-    def _rebind(self, result: Pipeline, operation: str) -> Pipeline:
-        """``result`` bound to the same inference pipeline, or a clear error."""
+    def _rebind(self, result: Pipeline, operation: str, strict: bool = True) -> Pipeline:
+        """``result`` bound to the same inference pipeline; when it cannot be, ``result``
+        as it is (``strict=False``) or a clear error."""
         if not result.nodes:
             # Nothing to run or log: let kedro raise its own "no nodes" error.
             return result
         try:
             artifact_names(result, self._inference, self._input_name)
         except PipelineMLError as error:
+            if not strict:
+                return result
             raise PipelineMLOperationError(
                 f"{operation} on the training pipeline of model {self._model_name!r} "
                 f"leaves a pipeline that cannot train it: {error} Run or combine "
@@ -187,6 +221,7 @@ class PipelineML(Pipeline):
 def _filter(name: str) -> Callable:
     """A PipelineML version of ``Pipeline.<name>``: kedro's logic, then the binding."""
     original = getattr(Pipeline, name)
+    strict = name not in _SELECTIONS
 
     @functools.wraps(original)
     def method(self: PipelineML, *args: Any, **kwargs: Any) -> Pipeline:
@@ -194,9 +229,15 @@ def _filter(name: str) -> Callable:
         # other (from_nodes calls only_nodes), and only the end result must be bound.
         result = getattr(self._training, name)(*args, **kwargs)
         shown = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
-        return self._rebind(result, f"{name}({shown})")
+        return self._rebind(result, f"{name}({shown})", strict)
 
     return method
+
+
+# Pick nodes without following the data: kedro's runners call the first two on the
+# pipeline they run, after a node failed, to suggest how to resume. An error there
+# would hide the node's own; 0.7.x's only_nodes returned a plain Pipeline too.
+_SELECTIONS = ("only_nodes", "only_nodes_with_inputs", "only_nodes_with_outputs")
 
 
 # Every Pipeline method that returns a new Pipeline; some exist only in later kedro.
@@ -217,6 +258,37 @@ _FILTERS = (
 for _name in _FILTERS:
     if hasattr(Pipeline, _name):
         setattr(PipelineML, _name, _filter(_name))
+
+
+# What kedro-mlflow 0.7.x's PipelineML adds to a Pipeline's own attributes.
+_STATE_07 = ("_inference", "conda_env", "model_name", "_input_name", "_model_signature", "kwargs")
+
+
+def _state_from_07(state: Dict[str, Any]) -> Dict[str, Any]:
+    """Our attributes for the state of a PipelineML that kedro-mlflow 0.7.x pickled.
+
+    Not checked again: the pair made a model when it was logged, and loading it must
+    not fail on a rule of ours.
+    """
+    ours = {key: value for key, value in state.items() if key not in _STATE_07}
+    probe = Pipeline([])
+    probe.__dict__.update(ours)  # kedro's own attributes: a Pipeline again
+    inference = state["_inference"]
+    input_name = state["_input_name"]
+    kwargs = dict(state.get("kwargs") or {})
+    ours.update(
+        _training=Pipeline(probe.nodes),
+        _inference=inference,
+        _input_name=input_name,
+        _output_name=inference_output(inference),
+        _artifact_names=inference.inputs() - {input_name},
+        _model_name=state.get("model_name") or "model",
+        _conda_env=state.get("conda_env"),
+        _model_signature=state.get("_model_signature", "auto"),
+        _model_options={k: kwargs.pop(k) for k in MODEL_OPTIONS if k in kwargs},
+        _log_model_kwargs=kwargs,
+    )
+    return ours
 
 
 def _check_model_name(model_name: Any) -> str:

@@ -21,8 +21,9 @@ def pipeline_ml_factory(
     Args:
         training: The pipeline that fits what inference needs (the one you run).
         inference: Turns ``input_name`` into a prediction; exactly one output.
-        input_name: The dataset both pipelines read. When omitted, the only inference
-            input that training does not produce.
+        input_name: The inference input that receives the data to predict on (training
+            may read it, make it, or read its data under another name). When omitted,
+            the only inference input that is neither made by training nor a parameter.
         conda_env: The model's conda environment (dict, or path to a YAML file). None:
             this Python, mlflow, kedro, km-pipelineml and the project's package.
         model_name: The model's artifact path in its MLflow run.
@@ -33,7 +34,9 @@ def pipeline_ml_factory(
 
     Raises:
         InferenceOutputError, InputNameError, UnproducedInferenceInputError,
-        ModelOptionError: the pair, or an option, cannot make a model.
+        ModelOptionError: the pair, or an option, cannot make a model (the first
+        three are also kedro-mlflow 0.7.x's KedroMlflowPipelineMLOutputsError and
+        KedroMlflowPipelineMLInputsError).
     """
     return PipelineML(
         nodes=training.nodes,

@@ -24,39 +24,49 @@ def inference_output(inference: Pipeline) -> str:
     return next(iter(outputs))
 
 
+def is_parameter(name: str) -> bool:
+    """True for the datasets kedro feeds from the parameters (``params:<key>``, ``parameters``)."""
+    return name == "parameters" or name.startswith("params:")
+
+
 def guess_input_name(training: Pipeline, inference: Pipeline) -> str:
-    """The only inference input that training does not produce, when ``input_name`` is omitted."""
-    candidates = inference.inputs() - training.all_outputs()
+    """The only inference input that is neither made by training nor a parameter, when
+    ``input_name`` is omitted."""
+    candidates = {
+        name for name in inference.inputs() - training.all_outputs() if not is_parameter(name)
+    }
     if len(candidates) != 1:
         found = quoted(candidates) if candidates else "none"
         raise InputNameError(
             "input_name was not given and cannot be deduced: the inference inputs that "
-            f"training does not produce are {found}, there must be exactly one. "
-            "Pass input_name=<the dataset both pipelines read the data to predict on from>."
+            f"training does not produce (parameters aside) are {found}, there must be "
+            "exactly one. Pass input_name=<the inference input that receives the data to "
+            "predict on>."
         )
     return next(iter(candidates))
 
 
 def artifact_names(training: Pipeline, inference: Pipeline, input_name: str) -> Set[str]:
-    """Check the pair and return the inference inputs the model ships (all but input_name)."""
-    missing_from = [
-        label
-        for label, pipe in (("training", training), ("inference", inference))
-        if input_name not in pipe.inputs()
-    ]
-    if missing_from:
+    """Check the pair and return the inference inputs the model ships (all but input_name).
+
+    The model ships each with the value training leaves: a dataset training makes or
+    reads (a fitted model, a lookup table both use) or a parameter. ``input_name`` need
+    not appear in training at all (training may make it from raw data, or read its
+    data under another name).
+    """
+    if input_name not in inference.inputs():
         raise InputNameError(
-            f"input_name {input_name!r} must be an input of both pipelines, it is not an "
-            f"input of the {' and '.join(missing_from)} pipeline. Training inputs: "
-            f"{quoted(training.inputs()) or 'none'}; inference inputs: "
-            f"{quoted(inference.inputs()) or 'none'}."
+            f"input_name {input_name!r} must be an input of the inference pipeline (the data "
+            f"to predict on); its inputs are {quoted(inference.inputs()) or 'none'}."
         )
     others = inference.inputs() - {input_name}
-    unproduced = others - training.all_outputs()
-    if unproduced:
+    known = training.all_outputs() | training.inputs()
+    unknown = {name for name in others - known if not is_parameter(name)}
+    if unknown:
         raise UnproducedInferenceInputError(
-            f"Every inference input other than input_name {input_name!r} must be produced "
-            f"by the training pipeline; these are not: {quoted(unproduced)}."
+            f"Every inference input other than input_name {input_name!r} is shipped with the "
+            "model as training leaves it, so it must be made or read by the training "
+            f"pipeline, or be a parameter ('params:...'); these are neither: {quoted(unknown)}."
         )
     return others
 
