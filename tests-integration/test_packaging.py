@@ -1,6 +1,8 @@
 """The combined install: every package in the one `kedro_mlflow` namespace, from this repo."""
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,7 +12,7 @@ if sys.version_info >= (3, 8):
 else:  # Python 3.7: the backport, which mlflow already depends on
     import importlib_metadata as metadata
 from pathlib import Path
-from typing import List
+from typing import List, Set
 
 import pytest
 from distributions import META
@@ -28,6 +30,7 @@ SUBPACKAGES = {
     "km-pipelineml": ["kedro_mlflow.pipeline", "kedro_mlflow.mlflow"],
     "km-hooks": ["kedro_mlflow.framework.hooks"],
     "km-cli": ["kedro_mlflow.framework.cli"],
+    META: ["kedro_mlflow.meta"],
 }
 NAMESPACE_LEVELS = ["kedro_mlflow", "kedro_mlflow.framework", "kedro_mlflow.io"]
 
@@ -62,7 +65,7 @@ def test_namespace_levels_stay_namespaces(level: str):
 
 def test_no_two_distributions_ship_the_same_file():
     owners = {}
-    for distribution in DISTRIBUTIONS:
+    for distribution in [*DISTRIBUTIONS, META]:
         for path in _files(distribution):
             assert path not in owners, f"{path}: {owners.get(path)} and {distribution}"
             owners[path] = distribution
@@ -101,3 +104,112 @@ def test_two_packages_in_separate_folders_share_the_namespace(tmp_path: Path):
     # each subpackage comes from its own folder, under one kedro_mlflow namespace
     assert config_file.startswith(f"{folders['km-config']}/kedro_mlflow/config/")
     assert artifacts_file.startswith(f"{folders['km-datasets']}/kedro_mlflow/io/artifacts/")
+
+
+VERSION = metadata.version(META)
+KEDRO_INFO = "import sys; sys.argv = ['kedro', 'info'];from kedro.framework.cli import main;main()"
+
+
+def _plugins(info_output: str) -> List[str]:
+    """The lines of `kedro info` under "Installed plugins:"."""
+    lines = info_output.splitlines()
+    return lines[lines.index("Installed plugins:") + 1 :] if "Installed plugins:" in lines else []
+
+
+def _site_packages() -> Path:
+    return Path(metadata.distribution("kedro").locate_file("")).resolve()
+
+
+def test_kedro_info_lists_kedro_mlflow_and_its_version(tmp_path: Path):
+    """The 0.7.3 guide's check of the installation (2.1.3): `kedro info` names the plugin."""
+    kedro = Path(sys.executable).with_name("kedro")
+    result = subprocess.run([str(kedro), "info"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    plugins = _plugins(result.stdout)
+    assert any(re.match(rf"kedro_mlflow: {re.escape(VERSION)} \(", line) for line in plugins)
+    assert any(line.startswith("km_cli: ") for line in plugins), plugins
+
+
+def _without(distribution: str, farm: Path) -> Path:
+    """A copy (of symbolic links) of site-packages without ``distribution``'s files."""
+    site = _site_packages()
+    excluded: Set[str] = set()
+    for file in metadata.files(distribution) or []:
+        path = Path(str(file)).as_posix()
+        if path.startswith(".."):  # scripts outside site-packages
+            continue
+        top = path.split("/")[0]
+        excluded.add(top if top.endswith(".dist-info") else path)  # the whole .dist-info
+
+    def link(source: Path, target: Path) -> None:
+        target.mkdir(parents=True, exist_ok=True)
+        for child in source.iterdir():
+            relative = child.relative_to(site).as_posix()
+            if relative in excluded:
+                continue
+            if any(path.startswith(relative + "/") for path in excluded):
+                link(child, target / child.name)  # a folder shared with the others
+            else:
+                os.symlink(child, target / child.name)
+
+    link(site, farm)
+    return farm
+
+
+def test_kedro_info_without_the_meta_package_lists_the_km_packages(tmp_path: Path):
+    """Only km-* installed (the meta-package's files gone): `kedro info` still works, lists
+    km-cli and km-hooks, and nothing named kedro_mlflow (whose distribution is missing)."""
+    farm = _without(META, tmp_path / "site-packages")
+    assert not list(farm.glob("kedro_mlflow-*.dist-info"))
+    code = f"import site; site.addsitedir({str(farm)!r});" + KEDRO_INFO
+    run = [sys.executable, "-S", "-c", code]
+    result = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    plugins = _plugins(result.stdout)
+    assert any(line.startswith("km_cli: ") for line in plugins), result.stdout
+    assert not any(line.startswith("kedro_mlflow") for line in plugins), plugins
+    # the same interpreter, with the meta-package's files: it is listed
+    code = f"import site; site.addsitedir({str(_site_packages())!r});" + KEDRO_INFO
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert any(line.startswith(f"kedro_mlflow: {VERSION} ") for line in _plugins(result.stdout))
+
+
+def test_kedro_start_up_does_not_load_the_meta_package_entry_point(tmp_path: Path):
+    """kedro loads CLI entry points with pkg_resources on every call, which would resolve
+    the meta-package's ~110-140 requirements (over a second): its one entry point is in the
+    group kedro loads only in `kedro ipython` / `kedro jupyter`."""
+    groups = {ep.group for ep in metadata.distribution(META).entry_points}
+    assert groups == {"kedro.line_magic"}
+    code = (
+        "import sys; sys.argv = ['kedro', '--help'];"
+        "from kedro.framework.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('loaded' if 'kedro_mlflow.meta' in sys.modules else 'not loaded')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert "Usage: kedro" in result.stdout, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "not loaded"
+
+
+def test_the_line_magic_loads_and_prints_the_versions():
+    import pkg_resources
+
+    (entry_point,) = [
+        ep
+        for ep in pkg_resources.iter_entry_points("kedro.line_magic")
+        if ep.dist.project_name == META
+    ]
+    magic = entry_point.load()  # what `kedro ipython` does before registering it
+    assert magic.__name__ == "kedro_mlflow_info"
+    code = "from kedro_mlflow.meta import kedro_mlflow_info; kedro_mlflow_info('')"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert f"kedro-mlflow: {VERSION}" in result.stdout.splitlines()
+    assert f"km-cli: {metadata.version('km-cli')}" in result.stdout.splitlines()

@@ -43,7 +43,9 @@ _spec.loader.exec_module(_helpers)
 new_kedro_project = _helpers.new_kedro_project
 
 COMMANDS = (("kedro --help", ["--help"]), ("kedro info", ["info"]))
-GROUPS = ("kedro.global_commands", "kedro.project_commands", "kedro.hooks", "kedro.line_magic")
+# The groups kedro loads when it starts (hooks: in a project). Not kedro.line_magic:
+# only `kedro ipython` / `kedro jupyter` load it (the meta-package's entry point is there).
+GROUPS = ("kedro.global_commands", "kedro.project_commands", "kedro.hooks")
 HEAVY = ("mlflow", "pandas", "sklearn")
 
 # Run by each interpreter: kedro's CLI first (kedro pays for it with or without

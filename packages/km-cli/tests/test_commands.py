@@ -4,12 +4,18 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import pytest
+import yaml
 
 from kedro_mlflow.config import render_mlflow_yml
 from kedro_mlflow.config.kedro_compat import plugin_hooks_auto_registered
+
+if sys.version_info >= (3, 8):
+    from importlib import metadata
+else:  # Python 3.7: the backport, which mlflow already depends on
+    import importlib_metadata as metadata
 
 PACKAGE = "km_demo"  # the package of the `kedro_project` fixture (packages/conftest.py)
 KEDRO = str(Path(sys.executable).with_name("kedro"))
@@ -45,12 +51,27 @@ def test_project_command_outside_a_project_fails_clearly(tmp_path: Path, command
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_init_writes_the_schema_defaults_for_the_project(kedro_project: Path):
+def test_init_writes_the_guide_template_for_the_project(kedro_project: Path):
     result = kedro(["mlflow", "init"], kedro_project)
     assert result.returncode == 0, result.stderr
     assert "'conf/local/mlflow.yml' successfully updated." in result.stdout
     written = (kedro_project / "conf/local/mlflow.yml").read_text()
     assert written == render_mlflow_yml(PACKAGE)
+    # the values the 0.7.3 guide shows (4.1.2.x), the experiment named after the package
+    content = yaml.safe_load(written)
+    assert content["mlflow_tracking_uri"] == "mlruns"
+    assert "\nmlflow_tracking_uri: mlruns\n" in written
+    assert content["credentials"] is None
+    assert content["disable_tracking"] == {"pipelines": []}
+    assert content["experiment"] == {"name": PACKAGE, "create": True}
+    assert content["run"] == {"id": None, "name": None, "nested": True}
+    assert content["ui"] == {"port": None, "host": None}
+    assert content["hooks"]["node"] == {
+        "flatten_dict_params": False,
+        "recursive": True,
+        "sep": ".",
+        "long_parameters_strategy": "fail",
+    }
     # run.py is never rewritten; kedro < 0.16.4 users are told what to add to it
     told = "hooks = (mlflow_pipeline_hook, mlflow_node_hook)" in result.stdout
     assert told == (not plugin_hooks_auto_registered())
@@ -61,15 +82,34 @@ def test_init_keeps_an_existing_file_unless_forced(kedro_project: Path):
     target.write_text("experiment:\n  name: mine\n")
     kept = kedro(["mlflow", "init"], kedro_project)
     assert kept.returncode == 0, kept.stderr
-    assert "already exists and was kept" in kept.stdout
+    assert "'conf/local/mlflow.yml' already exists and was kept" in kept.stdout
     assert "kedro mlflow init --env local --force" in kept.stdout
     assert target.read_text() == "experiment:\n  name: mine\n"
     forced = kedro(["mlflow", "init", "--force"], kedro_project)
     assert forced.returncode == 0, forced.stderr
+    assert "'conf/local/mlflow.yml' successfully updated." in forced.stdout
+    assert target.read_text() == render_mlflow_yml(PACKAGE)
+
+
+def test_init_silent_writes_without_saying_so(kedro_project: Path):
+    target = kedro_project / "conf/local/mlflow.yml"
+    result = kedro(["mlflow", "init", "--silent"], kedro_project)
+    assert result.returncode == 0, result.stderr
+    assert "mlflow.yml" not in result.stdout
+    assert target.read_text() == render_mlflow_yml(PACKAGE)
+    # as in 0.7.3, --silent still says an existing file was kept (nothing was written)
+    target.write_text("experiment:\n  name: mine\n")
+    kept = kedro(["mlflow", "init", "-s"], kedro_project)
+    assert kept.returncode == 0, kept.stderr
+    assert "already exists and was kept" in kept.stdout
+    forced = kedro(["mlflow", "init", "-s", "-f"], kedro_project)
+    assert forced.returncode == 0, forced.stderr
+    assert "mlflow.yml" not in forced.stdout
     assert target.read_text() == render_mlflow_yml(PACKAGE)
 
 
 def test_init_in_another_environment(kedro_project: Path):
+    (kedro_project / "conf/staging").mkdir()
     result = kedro(["mlflow", "init", "--env", "staging"], kedro_project)
     assert result.returncode == 0, result.stderr
     assert "'conf/staging/mlflow.yml' successfully updated." in result.stdout
@@ -77,11 +117,76 @@ def test_init_in_another_environment(kedro_project: Path):
     assert not (kedro_project / "conf/local/mlflow.yml").exists()
 
 
+def test_init_in_a_missing_environment_fails_and_writes_nothing(kedro_project: Path):
+    conf = kedro_project / "conf"
+    before = sorted(conf.rglob("*"))
+    result = kedro(["mlflow", "init", "-e", "staging"], kedro_project)
+    assert result.returncode == 1
+    assert "the environment folder 'conf/staging' does not exist" in result.stderr
+    assert "(base, local)" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "successfully updated" not in result.stdout
+    assert sorted(conf.rglob("*")) == before
+    assert list(kedro_project.rglob("mlflow.yml")) == []
+
+
+def _move_conf_root(project: Path, name: str) -> None:
+    """Make ``name`` the project's CONF_ROOT where its kedro version reads it."""
+    (project / "conf").rename(project / name)
+    settings = project / "src" / PACKAGE / "settings.py"
+    if settings.is_file():  # kedro 0.17: settings.py
+        settings.write_text(settings.read_text() + f"\nCONF_ROOT = {name!r}\n")
+        return
+    run_py = project / "src" / PACKAGE / "run.py"  # kedro 0.16: the ProjectContext class
+    text = run_py.read_text()
+    anchor = "class ProjectContext(KedroContext):\n"
+    assert anchor in text
+    run_py.write_text(text.replace(anchor, anchor + f"    CONF_ROOT = {name!r}\n", 1))
+
+
+def test_init_writes_under_the_configured_conf_root(kedro_project: Path):
+    _move_conf_root(kedro_project, "settings")
+    result = kedro(["mlflow", "init"], kedro_project)
+    assert result.returncode == 0, result.stderr
+    assert "'settings/local/mlflow.yml' successfully updated." in result.stdout
+    assert (kedro_project / "settings/local/mlflow.yml").read_text() == render_mlflow_yml(PACKAGE)
+    assert not (kedro_project / "conf").exists()
+    # the same folder kedro itself reads its configuration from
+    (kedro_project / "settings/base/parameters.yml").write_text("marker: 7\n")
+    code = (
+        "import sys; from kedro_mlflow.config.kedro_compat import load_project_context;"
+        "print(load_project_context(sys.argv[1]).params['marker'])"
+    )
+    params = subprocess.run(
+        [sys.executable, "-c", code, str(kedro_project)], capture_output=True, text=True
+    )
+    assert params.returncode == 0, params.stderr
+    assert params.stdout.strip().splitlines()[-1] == "7"
+    missing = kedro(["mlflow", "init", "--env", "prod"], kedro_project)
+    assert missing.returncode == 1
+    assert "'settings/prod' does not exist" in missing.stderr
+
+
 def test_kedro_info_lists_the_plugin(kedro_project: Path):
+    """km-cli's own distribution always; ``kedro_mlflow`` and its version (as the 0.7.3
+    guide shows, 2.1.3) when the meta-package is installed; never a failure without it."""
     result = kedro(["info"], kedro_project)
     assert result.returncode == 0, result.stderr
-    assert "km_cli: 0.8.0" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+    assert "km_cli: 0.8.0" in result.stdout
+    meta = _installed_version("kedro-mlflow")
+    listed = [line for line in result.stdout.splitlines() if line.startswith("kedro_mlflow:")]
+    if meta is None:  # km-cli alone (`nox -s unit`): nothing named kedro_mlflow
+        assert listed == []
+    else:  # the combined install
+        assert len(listed) == 1 and listed[0].startswith(f"kedro_mlflow: {meta} ")
+
+
+def _installed_version(distribution: str) -> Optional[str]:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def test_kedro_loads_the_entry_point_without_mlflow_or_km_config():

@@ -59,7 +59,9 @@ def test_new_from_a_config_file_sets_the_project_up(tmp_path: Path):
         assert (project / name).is_file(), name
         assert f"wrote {name}" in result.stdout
     assert f"cd {project}" in result.stdout
-    assert (project / "conf/local/mlflow.yml").read_text() == render_mlflow_yml("iris_app")
+    assert (project / "conf/local/mlflow.yml").read_text() == render_mlflow_yml(
+        "iris_app", defer_tracking_uri=True
+    )
     catalog = yaml.safe_load((project / "conf/base/catalog.yml").read_text())
     assert catalog["evaluation_metrics"]["type"] == "kedro_mlflow.io.metrics.MlflowMetricsDataSet"
     assert catalog["model"]["filepath"] == "data/06_models/model.pkl"
@@ -88,7 +90,9 @@ def test_new_answers_kedro_new_prompts(tmp_path: Path):
     assert result.returncode == 0, result.stdout + result.stderr
     project = tmp_path / "prompted-app"
     assert (project / "src/prompted_app/pipelines/iris/pipeline.py").is_file()
-    assert (project / "conf/local/mlflow.yml").read_text() == render_mlflow_yml("prompted_app")
+    assert (project / "conf/local/mlflow.yml").read_text() == render_mlflow_yml(
+        "prompted_app", defer_tracking_uri=True
+    )
 
 
 def test_a_failing_kedro_new_adds_nothing(tmp_path: Path):

@@ -1,4 +1,5 @@
-"""The mlflow.yml that `kedro mlflow init` writes: the schema's keys at their defaults."""
+"""The mlflow.yml that `kedro mlflow init` writes: every key of the schema, at the
+values of the 0.7.3 guide's template (4.1.2.x) and our added keys at their defaults."""
 
 from pathlib import Path
 
@@ -13,11 +14,46 @@ from kedro_mlflow.config import (
 
 from .conftest import write
 
+# What the guide's mlflow.yml chapter shows for each key (4.1.2.1-4.1.2.6), the
+# experiment named after the package; log_dataset_inputs is ours, at its default.
+GUIDE_TEMPLATE = {
+    "mlflow_tracking_uri": "mlruns",
+    "credentials": None,
+    "disable_tracking": {"pipelines": []},
+    "experiment": {"name": "my_pkg", "create": True},
+    "run": {"id": None, "name": None, "nested": True},
+    "ui": {"port": None, "host": None},
+    "hooks": {
+        "node": {
+            "flatten_dict_params": False,
+            "recursive": True,
+            "sep": ".",
+            "long_parameters_strategy": "fail",
+        },
+        "pipeline": {"log_dataset_inputs": False},
+    },
+}
 
-def test_rendered_file_holds_exactly_the_schema_defaults():
+
+def test_rendered_file_holds_the_guide_template():
+    assert yaml.safe_load(render_mlflow_yml("my_pkg")) == GUIDE_TEMPLATE
+
+
+def test_rendered_file_writes_the_tracking_uri_as_the_guide_shows():
+    assert "\nmlflow_tracking_uri: mlruns\n" in render_mlflow_yml("my_pkg")
+
+
+def test_a_deferred_tracking_uri_is_written_null():
+    text = render_mlflow_yml("my_pkg", defer_tracking_uri=True)
+    assert "\nmlflow_tracking_uri: null\n" in text
+    assert yaml.safe_load(text) == {**GUIDE_TEMPLATE, "mlflow_tracking_uri": None}
+
+
+def test_only_the_tracking_uri_differs_from_the_schema_defaults():
     content = yaml.safe_load(render_mlflow_yml("my_pkg"))
     expected = KedroMlflowConfig().to_dict()
     expected["experiment"]["name"] = "my_pkg"
+    expected["mlflow_tracking_uri"] = "mlruns"
     assert content == expected
 
 

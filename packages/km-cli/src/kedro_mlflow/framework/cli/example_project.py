@@ -63,7 +63,11 @@ def add_iris_example(project: ProjectMetadata) -> List[str]:
 
     mlflow_yml = root / "conf" / "local" / "mlflow.yml"
     mlflow_yml.parent.mkdir(parents=True, exist_ok=True)
-    mlflow_yml.write_text(render_mlflow_yml(project.package_name), encoding="utf-8")
+    # null, not init's `mlruns`: the example tracks where $MLFLOW_TRACKING_URI says
+    # (a team's server), else to mlruns/ in the project
+    mlflow_yml.write_text(
+        render_mlflow_yml(project.package_name, defer_tracking_uri=True), encoding="utf-8"
+    )
     written.append(_relative(mlflow_yml, root))
     return written
 
