@@ -187,6 +187,10 @@ def kedro_env(marks: Path, tracking_uri: Optional[str] = None) -> Dict[str, str]
     return env
 
 
+def _hangup_as_at_a_terminal() -> None:
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 class KedroRun:
     """`kedro run` in the background; its output goes to a file (no pipe to fill up)."""
 
@@ -200,6 +204,8 @@ class KedroRun:
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # as at a terminal: a CI started under nohup would pass SIGHUP on ignored
+                preexec_fn=_hangup_as_at_a_terminal,
             )
         self.seconds = 0.0
 
@@ -403,11 +409,12 @@ def test_an_unwritable_artifact_location_fails_the_run_naming_the_artifact(
     assert run.data.params == {"alpha": "0.5"}
 
 
-@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM", "SIGHUP"])
 def test_a_run_stopped_during_a_node_is_not_left_running(
     project, marks, background, tracking, stop
 ):
-    """Ctrl-C at the terminal, or SIGTERM from `docker stop`, Kubernetes, a scheduler."""
+    """Ctrl-C at the terminal, SIGTERM from `docker stop`, Kubernetes, a scheduler, or
+    SIGHUP when the terminal or ssh session that started `kedro run` is closed."""
     running = background(project, env_for(tracking, marks))
     wait_for(lambda: (marks / "wait.started").exists(), "the node `wait` to start")
     running.process.send_signal(getattr(signal, stop))
@@ -417,8 +424,8 @@ def test_a_run_stopped_during_a_node_is_not_left_running(
     if stop == "SIGINT":
         assert code != 0 and "Aborted!" in running.output, running.output
     else:
-        assert code == 128 + signal.SIGTERM, running.output
-        assert "SIGTERM received: the kedro run stops" in running.output
+        assert code == 128 + getattr(signal, stop), running.output
+        assert f"{stop} received: the kedro run stops" in running.output
     run = only_run(tracking.uri, tracking.experiment)
     if "refused the status KILLED" in running.output:
         # mlflow 1.9's SQLite schema has no KILLED: the hook falls back to FAILED

@@ -543,6 +543,49 @@ def test_a_filter_that_keeps_the_training_whole_still_logs_the_model(
     assert "model/MLmodel" in {artifact.path for artifact in logged}
 
 
+PIPELINE_ML_FROM_RAW = """
+import pandas as pd
+from kedro.pipeline import Pipeline, node
+from kedro_mlflow.pipeline import pipeline_ml_factory
+
+
+def split(raw):
+    return raw[["x"]]
+
+
+def fit(features):
+    return float(features["x"].mean())
+
+
+def predict(features, threshold):
+    return pd.DataFrame({"above": (features["x"] > threshold).astype(int)})
+
+
+def pipelines():
+    training = Pipeline(
+        [node(split, "instances", "features", name="split"), node(fit, "features", "threshold")]
+    )
+    inference = Pipeline([node(predict, ["features", "threshold"], "predictions")])
+    bound = pipeline_ml_factory(training=training, inference=inference, input_name="features")
+    return {"__default__": bound, "training": bound}
+"""
+
+
+def test_a_model_input_that_training_makes_in_memory_gives_the_signature(
+    ml_project: Path, pipelines_installer
+):
+    """As 0.7.3 accepted: training makes `features` from raw data, kept in memory."""
+    pipelines_installer(ml_project, PIPELINE_ML_FROM_RAW)
+    (ml_project / "data/01_raw/instances.csv").write_text("x,y\n1,a\n2,b\n3,c\n10,d\n")
+    result = kedro_run(ml_project, ["--pipeline", "training"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    (run,) = runs(ml_project)
+    assert run.info.status == "FINISHED"
+    model = Path(urlparse(run.info.artifact_uri).path) / "model"
+    inputs = json.loads(Model.load(str(model / "MLmodel")).signature.to_dict()["inputs"])
+    assert [column["name"] for column in inputs] == ["x"]  # split's output, not the raw file
+
+
 def test_an_artifact_kept_in_memory_fails_before_training(ml_project: Path):
     (ml_project / "conf/base/catalog.yml").write_text(CATALOG_ML.split("threshold:")[0])
     result = kedro_run(ml_project, ["--pipeline", "training"])

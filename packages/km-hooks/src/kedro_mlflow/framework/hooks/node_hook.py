@@ -57,6 +57,14 @@ class MlflowNodeHook:
             tracked.sender.flush()  # the node's other parameters are kept in the run
             raise _too_long(node.name, found.too_long, max_param_length())
 
+    @hook_impl
+    def after_node_run(self, node: Any, outputs: Dict[str, Any]) -> None:
+        tracked = STATE.current
+        if tracked is None or tracked.model_input_name not in outputs:
+            return
+        # not claimed: with the hooks registered twice, both keep the same object
+        tracked.model_input = outputs[tracked.model_input_name]
+
 
 def _too_long(node: str, too_long: Dict[str, int], limit: int) -> LongParameterError:
     listed = ", ".join(f"{key!r} ({length} characters)" for key, length in too_long.items())

@@ -67,6 +67,8 @@ class MlflowPipelineHook:
         )
         if owned:  # stopped by SIGTERM, the run is ended KILLED, not left RUNNING
             exit_on_sigterm()
+        if training is not None and training.input_name in training.all_outputs():
+            STATE.current.model_input_name = training.input_name
         if config.hooks.pipeline.log_dataset_inputs:
             STATE.current.input_sources = input_sources(pipeline, catalog)
             STATE.current.input_context = pipeline_name
@@ -133,7 +135,9 @@ def _log_inference_model(pipeline: Any, catalog: Any) -> None:
         return
     from kedro_mlflow.mlflow import log_pipeline_ml
 
-    uri = log_pipeline_ml(training, catalog, STATE.current.run_id)
+    uri = log_pipeline_ml(
+        training, catalog, STATE.current.run_id, **STATE.current.kept_model_input()
+    )
     logger.info("The inference pipeline is logged as the MLflow model %s", uri)
 
 

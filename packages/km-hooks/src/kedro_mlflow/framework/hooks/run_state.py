@@ -1,12 +1,15 @@
 """What the hooks know of the kedro run in progress (one at a time per process)."""
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, Optional, Set
+from typing import TYPE_CHECKING, Any, Dict, Optional, Set
 
 if TYPE_CHECKING:
     from kedro_mlflow.config import KedroMlflowConfig
 
     from .params_sender import ParamsSender
+
+
+_NOTHING = object()  # no model input was kept
 
 
 @dataclass
@@ -22,6 +25,15 @@ class TrackedRun:
     input_sources: Dict[str, Optional[str]] = field(default_factory=dict)
     input_context: str = "__default__"
     logged_inputs: Set[str] = field(default_factory=set)
+    # a training PipelineML whose training makes the model's input (`split -> features`):
+    # its data, kept as the node returns it (the runner releases it before the end)
+    model_input_name: Optional[str] = None
+    model_input: Any = _NOTHING
+
+    def kept_model_input(self) -> Dict[str, Any]:
+        """``{"input_data": ...}`` for log_pipeline_ml when a node returned the model's
+        input during the run, else ``{}`` (it is then loaded from the catalog)."""
+        return {} if self.model_input is _NOTHING else {"input_data": self.model_input}
 
 
 @dataclass
