@@ -34,9 +34,9 @@ def pipeline_ml_factory(
 
     Raises:
         InferenceOutputError, InputNameError, UnproducedInferenceInputError,
-        ModelOptionError: the pair, or an option, cannot make a model (the first
-        three are also kedro-mlflow 0.7.x's KedroMlflowPipelineMLOutputsError and
-        KedroMlflowPipelineMLInputsError).
+        ModelOptionError: the pair, or an option, cannot make a model. The first
+            three derive from kedro-mlflow 0.7.x's ``KedroMlflowPipelineMLOutputsError``
+            and ``KedroMlflowPipelineMLInputsError``, which catch them.
     """
     return PipelineML(
         nodes=training.nodes,
