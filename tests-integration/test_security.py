@@ -108,3 +108,63 @@ def test_kedro_mlflow_ui_listens_on_loopback_only(project: Path):
         assert base.startswith("http://127.0.0.1:"), base
         # 127.0.0.1 in /proc's little-endian hex; never 0.0.0.0 or ::
         assert set(listening_addresses(int(base.rsplit(":", 1)[1]))) == {"0100007F"}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.timeout(240)
+def test_kedro_mlflow_ui_on_a_database_prints_its_uri_without_the_password(
+    project: Path, postgres_mlflow_server
+):
+    """The UI serves a PostgreSQL store whose URI holds a password (the test server trusts
+    127.0.0.1, so the password is not checked): every line of its output hides it."""
+    import json
+    import signal
+    import time
+    import urllib.request
+
+    database = postgres_mlflow_server.database
+    uri = f"postgresql://{database.user}:{SECRET}@127.0.0.1:{database.port}/{database.database}"
+    mlflow_yml = project / "conf/local/mlflow.yml"
+    mlflow_yml.write_text(
+        mlflow_yml.read_text().replace("mlflow_tracking_uri: null", f"mlflow_tracking_uri: {uri}")
+    )
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    process = subprocess.Popen(
+        [KEDRO, "mlflow", "ui", "--port", str(port)],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    api = f"http://127.0.0.1:{port}/api/2.0/mlflow/experiments/get?experiment_id=0"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(api, timeout=5) as answer:
+                    default = json.loads(answer.read())["experiment"]
+                break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "the UI did not answer"
+                time.sleep(0.5)
+        assert default["name"] == "Default"  # the database's own experiment
+        assert set(listening_addresses(port)) == {"0100007F"}
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert SECRET not in output
+    shown = f"postgresql://{database.user}:***@127.0.0.1:{database.port}/{database.database}"
+    assert f"MLflow UI on http://127.0.0.1:{port} for {shown}" in output
+    assert "without authentication" not in output
+    assert files_holding(project / "logs", SECRET.encode()) == []

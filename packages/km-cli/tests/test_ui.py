@@ -1,4 +1,6 @@
-"""`kedro mlflow ui` started as a user does, answering on its port, stopped by Ctrl-C."""
+"""`kedro mlflow ui` started as a user does, answering on its port, stopped by Ctrl-C; a busy
+port refused before anything starts, a UI open to the network warned about, and a password
+in the tracking URI printed nowhere."""
 
 import json
 import os
@@ -71,6 +73,7 @@ def test_ui_takes_host_and_port_from_the_environment_mlflow_yml(kedro_project: P
     output = _serve_and_stop(kedro_project, ["--env", "staging"], port)
     assert f"MLflow UI on http://127.0.0.1:{port}" in output
     assert "MLflow UI stopped." in output
+    assert "without authentication" not in output
 
 
 @pytest.mark.timeout(180)
@@ -89,3 +92,180 @@ def test_a_process_manager_or_a_closed_terminal_stops_the_server_too(
     port = _free_port()
     output = _serve_and_stop(kedro_project, ["--port", str(port)], port, stop=stop)
     assert "MLflow UI stopped." in output
+
+
+def _ui_output(
+    project: Path, args: List[str], timeout: int = 120
+) -> "subprocess.CompletedProcess[str]":
+    """`kedro mlflow ui` run to its end (for the cases where it must not serve)."""
+    return subprocess.run(
+        [KEDRO, "mlflow", "ui", *args],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+        env={k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
+    )
+
+
+def _listening(port: int, reuse_address: bool) -> socket.socket:
+    listener = socket.socket()
+    if reuse_address:  # as gunicorn's own listening socket does
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen()
+    return listener
+
+
+NO_AUTH_WARNING = "without authentication"
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize(
+    "where, host, reuse_address",
+    [
+        ("--port", None, False),
+        ("mlflow.yml", None, True),
+        ("--port", "0.0.0.0", True),
+    ],
+    ids=["command-line", "mlflow.yml-gunicorn-like-listener", "all-interfaces"],
+)
+def test_a_port_in_use_is_a_clear_error_before_anything_starts(
+    kedro_project: Path, where: str, host: str, reuse_address: bool
+):
+    port = _free_port()
+    args = ["--host", host] if host else []
+    if where == "--port":
+        args += ["--port", str(port)]
+    else:
+        (kedro_project / "conf/local/mlflow.yml").write_text(f"ui:\n  port: {port}\n")
+    with _listening(port, reuse_address) as listener:
+        done = _ui_output(kedro_project, args)
+        # the other program keeps its port
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            listener.accept()[0].close()
+    assert done.returncode != 0, done.stdout
+    assert f"{host or '127.0.0.1'}:{port}" in done.stdout
+    assert "already in use" in done.stdout
+    assert f"from {'--port' if where == '--port' else 'mlflow.yml'}" in done.stdout
+    assert "--port" in done.stdout and "ui.port" in done.stdout
+    # nothing was started: no promise of a UI, no server's errors
+    assert "MLflow UI on" not in done.stdout
+    assert "gunicorn" not in done.stdout.lower() and "Traceback" not in done.stdout
+    assert NO_AUTH_WARNING not in done.stdout
+
+
+@pytest.mark.timeout(180)
+def test_a_port_left_in_time_wait_by_a_stopped_server_is_not_taken_for_busy(
+    kedro_project: Path,
+):
+    port = _free_port()
+    # A connection closed first on the server's side leaves 127.0.0.1:port in TIME_WAIT,
+    # as a UI just stopped does. Its listener had SO_REUSEADDR (gunicorn's has), so Linux
+    # lets another SO_REUSEADDR socket (gunicorn's next one) listen there at once.
+    with _listening(port, reuse_address=True) as listener:
+        client = socket.create_connection(("127.0.0.1", port), timeout=5)
+        served, _ = listener.accept()
+        served.close()
+        client.recv(1)  # the server's FIN
+        client.close()
+    time.sleep(0.2)
+    with socket.socket() as plain, pytest.raises(OSError):  # held in TIME_WAIT, for a probe
+        plain.bind(("127.0.0.1", port))  # without SO_REUSEADDR
+    output = _serve_and_stop(kedro_project, ["--port", str(port)], port)
+    assert f"MLflow UI on http://127.0.0.1:{port}" in output
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("where", ["--host", "mlflow.yml"])
+def test_a_ui_open_to_the_network_is_warned_about(kedro_project: Path, where: str):
+    port = _free_port()
+    if where == "--host":
+        args = ["--host", "0.0.0.0", "--port", str(port)]
+    else:
+        (kedro_project / "conf/local/mlflow.yml").write_text(
+            f"ui:\n  host: 0.0.0.0\n  port: {port}\n"
+        )
+        args = []
+    # bound to every interface, reached through loopback only
+    output = _serve_and_stop(kedro_project, args, port)
+    (warning,) = [line for line in output.splitlines() if NO_AUTH_WARNING in line]
+    assert "0.0.0.0" in warning and f"port {port}" in warning
+    assert ("--host" if where == "--host" else "mlflow.yml's ui.host") in warning
+    assert "--host 127.0.0.1" in warning
+    assert f"MLflow UI on http://0.0.0.0:{port}" in output
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_ui_on_loopback_gets_no_network_warning(kedro_project: Path, host: str):
+    port = _free_port()
+    output = _serve_and_stop(kedro_project, ["--host", host, "--port", str(port)], port)
+    assert NO_AUTH_WARNING not in output
+    assert f"MLflow UI on http://{host}:{port}" in output
+
+
+SECRET = "S3CRET-pw-4-km"
+
+
+def _secret_in_logs(project: Path) -> List[str]:
+    return [
+        str(path)
+        for path in (project / "logs").rglob("*")
+        if path.is_file() and SECRET.encode() in path.read_bytes()
+    ]
+
+
+def test_the_password_of_a_tracking_server_uri_is_never_printed(kedro_project: Path):
+    dead = _free_port()
+    (kedro_project / "conf/local/mlflow.yml").write_text(
+        f"mlflow_tracking_uri: http://km-user:{SECRET}@127.0.0.1:{dead}\n"
+    )
+    done = _ui_output(kedro_project, [])
+    assert SECRET not in done.stdout
+    assert f"http://km-user:***@127.0.0.1:{dead}" in done.stdout
+    assert done.returncode == 0, done.stdout
+    assert _secret_in_logs(kedro_project) == []
+
+
+@pytest.mark.timeout(180)
+def test_the_password_of_a_dead_database_uri_is_never_printed(kedro_project: Path):
+    dead = _free_port()
+    uri = f"postgresql://km-user:{SECRET}@127.0.0.1:{dead}/mlflow"
+    (kedro_project / "conf/local/mlflow.yml").write_text(f"mlflow_tracking_uri: {uri}\n")
+    process = subprocess.Popen(
+        [KEDRO, "mlflow", "ui"],
+        cwd=kedro_project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines = []
+    try:
+        # mlflow retries the database for minutes: its first complaint is enough
+        while not any("could not be created" in line for line in lines):
+            line = process.stdout.readline()
+            assert line, "".join(lines)
+            lines.append(line)
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=30)
+    output = "".join(lines) + rest
+    assert SECRET not in output
+    assert f"for postgresql://km-user:***@127.0.0.1:{dead}/mlflow" in output
+    assert f"port {dead} failed" in output  # mlflow's own message came through
+    assert process.returncode == 0, output
+    assert _secret_in_logs(kedro_project) == []
+
+
+def test_the_password_is_masked_in_mlflow_s_own_messages_too(kedro_project: Path):
+    # mlflow refuses this store with an error quoting the whole URI, password included
+    uri = f"ftp://km-user:{SECRET}@127.0.0.1:{_free_port()}/store"
+    (kedro_project / "conf/local/mlflow.yml").write_text(f"mlflow_tracking_uri: {uri}\n")
+    done = _ui_output(kedro_project, [])
+    assert "unsupported URI 'ftp://km-user:***@127.0.0.1:" in done.stdout
+    assert SECRET not in done.stdout
+    assert done.returncode != 0, done.stdout
+    assert "exited with status 1" in done.stdout
+    assert _secret_in_logs(kedro_project) == []

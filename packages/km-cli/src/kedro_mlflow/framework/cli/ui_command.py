@@ -1,14 +1,17 @@
 """`kedro mlflow ui`: the MLflow UI on the project's tracking store."""
 
 import contextlib
+import errno
+import ipaddress
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
-from typing import Optional
-from urllib.parse import urlparse
+from typing import IO, List, Optional
+from urllib.parse import unquote, urlparse
 
 import click
 
@@ -25,27 +28,66 @@ _MLFLOW_CLI = "import sys; from mlflow.cli import cli; sys.exit(cli())"
 def ui(env: Optional[str], port: Optional[int], host: Optional[str]) -> None:
     """Serve the MLflow UI on the project's tracking store; Ctrl-C stops it."""
     from kedro_mlflow.config.kedro_compat import load_project_context
+    from kedro_mlflow.config.tracking_uri import redact_uri
     from kedro_mlflow.framework.context import get_mlflow_config
 
     project = current_project("ui")
     config = get_mlflow_config(load_project_context(project.project_path, env=env))
     uri = config.mlflow_tracking_uri
+    # Everything we print names the URI without its password; only mlflow gets it whole.
+    shown = redact_uri(uri)
     if urlparse(uri).scheme in ("http", "https"):
-        click.echo(f"This project tracks to the server {uri}: open it in a browser.")
+        click.echo(f"This project tracks to the server {shown}: open it in a browser.")
         return
+    host_origin = "--host" if host else "mlflow.yml's ui.host"
+    port_origin = "--port" if port else "mlflow.yml's ui.port"
     host = host or config.ui.host or "127.0.0.1"
-    port = port or config.ui.port or _free_port(host)
+    if port or config.ui.port:
+        port = port or config.ui.port
+        _check_port_free(host, port, port_origin)
+    else:
+        port = _free_port(host)
+    if not _is_loopback(host):
+        where = host
+        with contextlib.suppress(ValueError):
+            if ipaddress.ip_address(host).is_unspecified:
+                where = f"{host}, every network interface of this machine,"
+        click.secho(
+            f"Warning: the MLflow UI listens on {where} ({host_origin}): anyone who can reach"
+            f" this machine on port {port} can read and change this project's runs, models"
+            " and artifacts, without authentication. Use --host 127.0.0.1 to keep it to this"
+            " machine.",
+            fg="yellow",
+            err=True,
+        )
     command = [sys.executable, "-c", _MLFLOW_CLI, "ui", "--backend-store-uri", uri]
     command += ["--host", host, "--port", str(port)]
     environment = dict(os.environ)
     # mlflow starts gunicorn by name: this interpreter's scripts must come first.
     environment["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), environment["PATH"]])
-    click.echo(f"MLflow UI on http://{host}:{port} for {uri} (Ctrl-C to stop)")
+    secrets = _secrets_of(uri)
+    if secrets:
+        # mlflow's and gunicorn's messages pass through us, the password masked.
+        environment["PYTHONUNBUFFERED"] = "1"
+    click.echo(f"MLflow UI on http://{host}:{port} for {shown} (Ctrl-C to stop)")
     # Its own process group: on Ctrl-C the whole server (gunicorn and its workers) is
     # stopped by us, and nothing is left holding the port.
     process = subprocess.Popen(
-        command, env=environment, cwd=str(project.project_path), start_new_session=True
+        command,
+        env=environment,
+        cwd=str(project.project_path),
+        start_new_session=True,
+        stdout=subprocess.PIPE if secrets else None,
+        stderr=subprocess.PIPE if secrets else None,
     )
+    copiers = []
+    if secrets:
+        for source, target in ((process.stdout, sys.stdout), (process.stderr, sys.stderr)):
+            copier = threading.Thread(
+                target=copy_masked, args=(source, _binary(target), secrets), daemon=True
+            )
+            copier.start()
+            copiers.append(copier)
     # A process manager's SIGTERM and a closed terminal's SIGHUP stop it as Ctrl-C does:
     # the server is in a session of its own and would outlive us otherwise.
     for stop_signal in (signal.SIGTERM, signal.SIGHUP):
@@ -55,6 +97,9 @@ def ui(env: Optional[str], port: Optional[int], host: Optional[str]) -> None:
     except KeyboardInterrupt:
         code = _stop(process)
         click.echo("MLflow UI stopped.")
+    finally:
+        for copier in copiers:
+            copier.join(timeout=5)
     if code not in (0, -signal.SIGINT, -signal.SIGTERM):
         raise click.ClickException(f"the MLflow UI exited with status {code}")
 
@@ -64,9 +109,85 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _free_port(host: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
+    try:
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            return probe.getsockname()[1]
+    except (OSError, UnicodeError) as error:
+        raise click.ClickException(
+            f"the MLflow UI cannot start: no port can be listened on at {host}"
+            f" ({getattr(error, 'strerror', None) or error}): check the host (--host or"
+            " mlflow.yml's ui.host)."
+        ) from None
+
+
+def _check_port_free(host: str, port: int, origin: str) -> None:
+    """Bind ``host:port`` as gunicorn will, or fail with a message saying what to do.
+
+    gunicorn sets SO_REUSEADDR, and so does this probe: on Linux it binds a port whose
+    last connections are in TIME_WAIT (a UI just stopped) but not one a socket listens on.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except (OSError, UnicodeError) as error:
+        how = (
+            "choose another with --port PORT or mlflow.yml's ui.port (leave ui.port null"
+            " and omit --port for a free one)"
+        )
+        if getattr(error, "errno", None) == errno.EADDRINUSE:
+            problem = "is already in use"
+        else:
+            problem = f"cannot be listened on ({getattr(error, 'strerror', None) or error})"
+            how = f"check the host (--host or mlflow.yml's ui.host), or {how}"
+        raise click.ClickException(
+            f"the MLflow UI cannot start: {host}:{port} (port from {origin}) {problem}: {how}."
+        ) from None
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine's loopback only (127.0.0.0/8, ::1, localhost)."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return False
+    try:
+        return bool(addresses) and all(
+            ipaddress.ip_address(address.split("%")[0]).is_loopback for address in addresses
+        )
+    except ValueError:
+        return False
+
+
+def _secrets_of(uri: str) -> List[str]:
+    """The password of ``uri`` as written and percent-decoded; [] when it has none."""
+    try:
+        password = urlparse(uri).password
+    except ValueError:
+        return []
+    if not password:
+        return []
+    return sorted({password, unquote(password)}, key=len, reverse=True)
+
+
+def copy_masked(source: IO[bytes], target: IO[bytes], secrets: List[str]) -> None:
+    """Copy ``source`` to ``target`` line by line, each of ``secrets`` replaced by ***."""
+    needles = [secret.encode() for secret in secrets]
+    with contextlib.suppress(OSError, ValueError):
+        for line in iter(source.readline, b""):
+            for needle in needles:
+                line = line.replace(needle, b"***")
+            target.write(line)
+            target.flush()
+
+
+def _binary(stream: IO[str]) -> IO[bytes]:
+    stream.flush()
+    return getattr(stream, "buffer", stream)
 
 
 def _stop(process: "subprocess.Popen[bytes]") -> int:
