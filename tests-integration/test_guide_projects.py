@@ -261,7 +261,7 @@ def test_the_logged_model_predicts_as_the_inference_pipeline(trained, tmp_path: 
     INSTANCES.to_csv(tmp_path / "in.csv", index=False)
     code = textwrap.dedent(
         f"""
-        import mlflow, pandas as pd
+        import mlflow.pyfunc, pandas as pd
         model = mlflow.pyfunc.load_model({run.info.artifact_uri + "/model"!r})
         model.predict(pd.read_csv("in.csv")).to_csv("out.csv", index=False)
         """

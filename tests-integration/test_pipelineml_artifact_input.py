@@ -38,6 +38,8 @@ def test_an_mlflow_artifact_dataset_input_is_shipped_from_its_file(tmp_path, mon
     pipeline_ml = iris_demo.pipeline.create_pipelines()["training"]
     pipeline_ml.check_artifacts_persisted(catalog)
     mlflow.set_tracking_uri((tmp_path / "mlruns").as_uri())
+    # the experiment another test of this process selected is not in this store
+    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None, raising=False)
     try:
         with mlflow.start_run() as run:
             SequentialRunner().run(pipeline_ml, catalog)

@@ -89,11 +89,14 @@ def test_flatten_dict_as_0_7_3_documents_it():
 
 
 @pytest.fixture
-def tracking_uri(tmp_path):
+def tracking_uri(tmp_path, monkeypatch):
     """A file store for this test, set as mlflow's tracking URI while it runs."""
     before = mlflow.get_tracking_uri()
     uri = (tmp_path / "mlruns").as_uri()
     mlflow.set_tracking_uri(uri)
+    # the experiment another test of this process selected is not in this store
+    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None, raising=False)
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
     yield uri
     while mlflow.active_run():
         mlflow.end_run()

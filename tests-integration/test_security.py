@@ -8,11 +8,13 @@ output and in the project's logs.
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Iterator, List
 
 import pytest
 from mlflow.tracking import MlflowClient
+from mlflow_server import free_port
 from projects import KEDRO, kedro_mlflow_ui, new_project
 
 pytestmark = pytest.mark.slow
@@ -110,14 +112,6 @@ def test_kedro_mlflow_ui_listens_on_loopback_only(project: Path):
         assert set(listening_addresses(int(base.rsplit(":", 1)[1]))) == {"0100007F"}
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.timeout(240)
 def test_kedro_mlflow_ui_on_a_database_prints_its_uri_without_the_password(
     project: Path, postgres_mlflow_server
@@ -135,7 +129,7 @@ def test_kedro_mlflow_ui_on_a_database_prints_its_uri_without_the_password(
     mlflow_yml.write_text(
         mlflow_yml.read_text().replace("mlflow_tracking_uri: null", f"mlflow_tracking_uri: {uri}")
     )
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
     process = subprocess.Popen(
         [KEDRO, "mlflow", "ui", "--port", str(port)],
@@ -168,3 +162,66 @@ def test_kedro_mlflow_ui_on_a_database_prints_its_uri_without_the_password(
     assert f"MLflow UI on http://127.0.0.1:{port} for {shown}" in output
     assert "without authentication" not in output
     assert files_holding(project / "logs", SECRET.encode()) == []
+
+
+def failing_run(project: Path, tracking_uri: str = "") -> "subprocess.CompletedProcess[str]":
+    """`kedro run` that must fail; its output, and the peak memory of the kedro process
+    (KiB, from a parent of its own so that no other process counts)."""
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    if tracking_uri:
+        env["MLFLOW_TRACKING_URI"] = tracking_uri
+    measure = (
+        "import resource, subprocess, sys\n"
+        "code = subprocess.call(sys.argv[1:])\n"
+        "print('PEAK_KIB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", measure, KEDRO, "run", "--pipeline=training"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode != 0, done.stdout
+    return done
+
+
+def test_a_password_in_the_tracking_uri_is_never_printed(project: Path):
+    uri = f"http://alice:{SECRET}@127.0.0.1:{free_port()}"
+    done = failing_run(project, uri)
+    assert SECRET not in done.stdout
+    assert f"http://alice:***@127.0.0.1:{uri.rsplit(':', 1)[1]}" in done.stdout
+    assert files_holding(project / "logs", SECRET.encode()) == []
+
+
+def test_a_yaml_alias_bomb_in_mlflow_yml_is_refused_in_bounded_memory(project: Path):
+    # 300-odd bytes that expand to 9**8 (43 million) strings: gigabytes once written out
+    levels = ['&a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for name, previous in zip("bcdefgh", "abcdefg"):
+        levels.append(f"&{name} [" + ",".join([f"*{previous}"] * 9) + "]")
+    mlflow_yml = project / "conf/local/mlflow.yml"
+    bomb = "run:\n  name: [" + ", ".join(levels) + "]\n"
+    assert len(bomb) < 400
+    mlflow_yml.write_text(bomb)
+
+    done = failing_run(project)
+
+    assert len(done.stdout) < 20_000, len(done.stdout)
+    assert "the configuration expands to more than 10000 values" in done.stdout
+    assert str(mlflow_yml) in done.stdout
+    peak_mib = int(done.stdout.split("PEAK_KIB ")[1].split()[0]) / 1024
+    print(f"alias bomb refused, kedro run peak memory {peak_mib:.0f} MiB")
+    assert peak_mib < 1024, f"{peak_mib:.0f} MiB"  # the unbounded message took 3.1 GB
+
+
+def test_a_credentials_key_that_is_no_variable_name_is_refused_naming_the_file(project: Path):
+    credentials = project / "conf/local/credentials.yml"
+    credentials.write_text(f'team_mlflow:\n  "BAD=NAME": {SECRET}\n')
+    done = failing_run(project)
+    error = done.stdout.strip().splitlines()[-2]  # the last line is the peak memory
+    assert f"in '{credentials}' at key 'team_mlflow.BAD=NAME'" in error, error
+    assert "cannot be an environment variable name" in error, error
+    assert SECRET not in done.stdout

@@ -5,6 +5,7 @@ import os
 import pickle
 import socket
 import threading
+import time
 from pathlib import Path
 
 import attrs
@@ -154,6 +155,30 @@ def test_credentials_entry_that_is_not_a_mapping_is_an_error(project: Path, load
         config.setup()
 
 
+@pytest.mark.parametrize("bad", ["BAD=NAME", ""])
+def test_credentials_key_that_cannot_be_a_variable_is_an_error(
+    project: Path, loader, monkeypatch, bad: str
+):
+    monkeypatch.delenv("KM_TEST_GOOD_KEY", raising=False)
+    credentials = write(
+        project / "conf/local/credentials.yml",
+        f"""
+        my_mlflow_credentials:
+          KM_TEST_GOOD_KEY: fine
+          "{bad}": {SECRET}
+    """,
+    )
+    write(project / "conf/local/mlflow.yml", "credentials: my_mlflow_credentials\n")
+    config = read_mlflow_config(loader, project, "pkg")
+    with pytest.raises(KedroMlflowConfigError) as info:
+        config.setup()
+    assert info.value.files == [credentials.resolve()]
+    assert info.value.key == f"my_mlflow_credentials.{bad}"
+    assert f"{bad!r} cannot be an environment variable name" in str(info.value)
+    assert SECRET not in str(info.value)
+    assert "KM_TEST_GOOD_KEY" not in os.environ  # nothing half-exported
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -208,12 +233,48 @@ def test_any_http_answer_counts_as_reachable():
 
 
 @pytest.mark.timeout(60)
-def test_a_server_too_busy_to_answer_is_not_taken_for_a_dead_one():
-    # it accepts connections (the kernel does, from the backlog) but never replies
-    busy = socket.socket()
-    busy.bind(("127.0.0.1", 0))
-    busy.listen(8)
+def test_a_server_that_accepts_and_never_answers_is_reported_within_the_timeout():
+    # the kernel accepts connections (from the backlog) but nothing ever replies
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    uri = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    started = time.monotonic()
     try:
-        check_reachable(f"http://127.0.0.1:{busy.getsockname()[1]}", timeout=2.0)
+        with pytest.raises(KedroMlflowConfigError, match="no answer within 2 s") as info:
+            check_reachable(uri, timeout=2.0)
     finally:
-        busy.close()
+        silent.close()
+    assert time.monotonic() - started < 5
+    assert f"the tracking server {uri} does not answer" in str(info.value)
+
+
+def test_a_server_that_answers_502_to_everything_is_reported():
+    class BadGateway(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_error(502)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), BadGateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    uri = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with pytest.raises(KedroMlflowConfigError) as info:
+            check_reachable(uri)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert f"the tracking server {uri} answers HTTP 502" in str(info.value)
+
+
+def test_a_password_in_the_uri_is_never_printed():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(KedroMlflowConfigError) as info:
+        check_reachable(f"http://alice:{SECRET}@127.0.0.1:{port}", timeout=2.0)
+    assert SECRET not in str(info.value)
+    assert f"http://alice:***@127.0.0.1:{port}" in str(info.value)

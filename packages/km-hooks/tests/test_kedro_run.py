@@ -380,6 +380,7 @@ def test_run_id_of_the_active_run_logs_into_it_and_leaves_it_open(project: Path)
         import mlflow
         from pathlib import Path
         mlflow.set_tracking_uri("mlruns")
+        mlflow.set_experiment("km_demo")  # the project's experiment, as run.id requires
         with mlflow.start_run(run_name="outer") as outer:
             Path("conf/local/mlflow.yml").write_text(f"run:\\n  id: {outer.info.run_id}\\n")
             run("training")

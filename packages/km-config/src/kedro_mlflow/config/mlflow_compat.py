@@ -28,6 +28,7 @@ __all__ = [
     "max_tag_length",
     "metric_history",
     "models_env_options",
+    "param_key_problem",
     "reopen_run",
     "scoring_predictions",
     "scoring_request",
@@ -166,6 +167,24 @@ def max_param_length() -> int:
     return int(getattr(validation, "MAX_PARAM_VAL_LENGTH", 250))
 
 
+def param_key_problem(key: str) -> Optional[str]:
+    """Why the installed mlflow would refuse ``key`` as a parameter (or tag) name, or None.
+
+    MLflow checks a whole ``log_batch`` at once: one bad name loses every other value of
+    the batch. Checking each name first keeps the others.
+    """
+    from mlflow.utils import validation
+
+    try:
+        validation._validate_param_name(key)
+    except MlflowException as error:
+        return " ".join(str(error.message).split())
+    limit = int(getattr(validation, "MAX_ENTITY_KEY_LENGTH", 250))
+    if len(key) > limit:
+        return f"the name is {len(key)} characters long, more than the {limit} mlflow accepts"
+    return None
+
+
 def max_tag_length() -> int:
     """The longest tag value the installed mlflow keeps (5000; 2.x cuts longer ones)."""
     from mlflow.utils import validation
@@ -224,3 +243,14 @@ def dataset_input(name: str, data: Any, source: Optional[str], context: str) -> 
         dataset=dataset._to_mlflow_entity(),
         tags=[InputTag(key=MLFLOW_DATASET_CONTEXT, value=context)],
     )
+
+
+def store_creation_command(uri: str) -> str:
+    """A shell command that makes the installed mlflow create its store at ``uri``.
+
+    Listing the experiments opens the store, and opening an empty database creates
+    the schema and the Default experiment (``mlflow db upgrade`` only migrates an
+    existing schema). The listing command is ``search`` from mlflow 2.0, ``list`` before.
+    """
+    command = "search" if MLFLOW_VERSION >= (2, 0, 0) else "list"
+    return f"MLFLOW_TRACKING_URI='{uri}' mlflow experiments {command}"

@@ -6,7 +6,6 @@ say which file an error comes from.
 """
 
 import logging
-from functools import partial
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Set
 
@@ -46,7 +45,7 @@ def read_mlflow_config(
             data,
             project_path=project_path,
             package_name=package_name,
-            credentials_loader=partial(read_credentials, config_loader),
+            credentials_loader=CredentialsSource(config_loader),
             source_files=files,
         )
     except KedroMlflowConfigError as error:
@@ -59,6 +58,25 @@ def read_credentials(config_loader: Any) -> Dict[str, Any]:
         return dict(config_loader.get(*CREDENTIALS_PATTERNS) or {})
     except MissingConfigException:
         return {}
+
+
+class CredentialsSource:
+    """Reads the project's credentials when called, and knows which files hold them.
+
+    Only the reading is deferred (``setup()`` needs it); nothing read is kept.
+    """
+
+    def __init__(self, config_loader: Any) -> None:
+        self._config_loader = config_loader
+
+    def __call__(self) -> Dict[str, Any]:
+        return read_credentials(self._config_loader)
+
+    @property
+    def files(self) -> List[Path]:
+        """The credentials files, lowest-precedence environment first."""
+        conf_paths = getattr(self._config_loader, "conf_paths", [])
+        return find_config_files(conf_paths, CREDENTIALS_PATTERNS)
 
 
 def find_config_files(conf_paths: Iterable[Any], patterns: Iterable[str]) -> List[Path]:

@@ -6,6 +6,7 @@ against them, and ``kedro mlflow init`` renders its template from them.
 
 import difflib
 import functools
+import reprlib
 import types
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Type, TypeVar
@@ -25,8 +26,44 @@ _QUOTE_HINT = (
 T = TypeVar("T")
 
 
+# Error messages quote what the file holds, within bounds: a value may be huge (YAML
+# aliases repeat a list within a list, a few hundred bytes expand to millions of items).
+_QUOTE = reprlib.Repr()
+_QUOTE.maxlevel, _QUOTE.maxlist, _QUOTE.maxdict, _QUOTE.maxtuple, _QUOTE.maxset = 3, 6, 6, 6, 6
+_QUOTE.maxstring, _QUOTE.maxother, _QUOTE.maxlong = 120, 120, 40
+# More values than any mlflow.yml needs: beyond it, a file is refused before it is read.
+MAX_VALUES = 10_000
+
+
+def quote(value: Any) -> str:
+    """``repr(value)``, shortened with ``...`` where it would be long."""
+    return _QUOTE.repr(value)
+
+
 def _describe(value: Any) -> str:
-    return f"{value!r} ({type(value).__name__})"
+    return f"{quote(value)} ({type(value).__name__})"
+
+
+def check_size(data: Any, limit: int = MAX_VALUES) -> None:
+    """Refuse a configuration that holds more than ``limit`` values once expanded.
+
+    Counted the way validation walks it (an alias counts each time it is used), and
+    stopped at the limit, so the check itself stays cheap.
+    """
+    count = 0
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        count += 1
+        if count > limit:
+            raise KedroMlflowConfigError(
+                f"the configuration expands to more than {limit} values: YAML anchors and"
+                " aliases (&name / *name) repeat data; write the values out instead"
+            )
+        if isinstance(item, Mapping):
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple, set)):
+            pending.extend(item)
 
 
 def _fail(key: Optional[str], expected: str, value: Any, hint: str = "") -> None:
@@ -269,6 +306,7 @@ class KedroMlflowConfig:
         """
         if isinstance(cls, KedroMlflowConfig):
             return cls._update_from_dict(data)
+        check_size(data)
         config = structure(cls, data)
         config.project_path = project_path
         config.credentials_loader = credentials_loader
@@ -343,10 +381,10 @@ class KedroMlflowConfig:
 
 
 def _credentials_of(session: Any) -> Callable[[], Mapping[str, Any]]:
-    from .reader import read_credentials
+    from .reader import CredentialsSource
 
     context = session.load_context() if hasattr(session, "load_context") else session
-    return functools.partial(read_credentials, context.config_loader)
+    return CredentialsSource(context.config_loader)
 
 
 def _yaml_fields(cls: type) -> List["attrs.Attribute"]:
@@ -389,7 +427,7 @@ def structure(cls: Type[T], data: Optional[Mapping[str, Any]], path: str = "") -
 
 
 def _unknown_key_problem(key: Any, allowed: List[str]) -> str:
-    problem = f"unknown key {key!r}"
+    problem = f"unknown key {quote(key)}"
     close = difflib.get_close_matches(str(key), allowed, n=1)
     if close:
         problem += f" (did you mean {close[0]!r}?)"

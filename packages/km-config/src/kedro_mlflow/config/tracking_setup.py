@@ -4,13 +4,14 @@ import logging
 import os
 import socket
 import ssl
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
-from urllib.request import Request, getproxies, proxy_bypass, urlopen
+from urllib.request import Request, urlopen
 
 from .errors import KedroMlflowConfigError
 from .reader import files_defining
+from .tracking_uri import redact_uri
 
 if TYPE_CHECKING:
     from .schema import KedroMlflowConfig
@@ -49,55 +50,88 @@ def export_credentials(config: "KedroMlflowConfig") -> None:
             " string or number values",
             key="credentials",
         )
+    # every name checked before any is exported: nothing is half-exported
+    for variable in entry:
+        problem = _variable_name_problem(variable)
+        if problem:
+            raise KedroMlflowConfigError(
+                f"{variable!r} cannot be an environment variable name ({problem}); the keys"
+                f" of the entry {name!r} are exported as environment variables: rename it",
+                key=f"{name}.{variable}",
+                files=getattr(config.credentials_loader, "files", None),
+            )
     for variable, value in entry.items():
         os.environ[str(variable)] = str(value)
 
 
-def check_reachable(uri: str, timeout: float = 5.0, from_environment: bool = False) -> None:
-    """Fail at once when nothing listens at an HTTP tracking server's address.
+def _variable_name_problem(variable: Any) -> str:
+    text = str(variable)
+    if not text:
+        return "it is empty"
+    if "=" in text:
+        return "it holds '='"
+    if "\0" in text:
+        return "it holds a NUL character"
+    return ""
 
-    MLflow's own client retries a dead server for minutes before it gives up. A TCP
-    connection tells the user right away, and does not mistake a server that is busy
-    answering other runs for a dead one. Behind an HTTP proxy, one plain request is
-    made instead: any HTTP answer, even an error status or a TLS complaint, counts.
+
+# Longer than a busy server takes to answer its health route, short enough that a
+# silent one is reported well within 10 s (MLflow's client would wait for minutes).
+REACHABILITY_TIMEOUT = 4.0
+
+
+def check_reachable(
+    uri: str, timeout: float = REACHABILITY_TIMEOUT, from_environment: bool = False
+) -> None:
+    """Fail at once when an HTTP tracking server does not answer, or answers only errors.
+
+    MLflow's own client retries for minutes before it gives up, on a dead server, on
+    one that accepts connections and never answers, and on a proxy that answers 502 to
+    everything. One request to the server's health route, with a short timeout, tells
+    the user right away. Any answer of the server counts, even 404 (servers without
+    the route), 401/403 (behind authentication) or a TLS complaint; a 5xx does not.
     ``from_environment``: the URI is $MLFLOW_TRACKING_URI's, which the error says.
     """
-    parsed = urlparse(uri)
-    if parsed.scheme not in ("http", "https"):
+    problem = tracking_server_problem(uri, timeout)
+    if problem is None:
         return
+    if from_environment:
+        origin = " (from $MLFLOW_TRACKING_URI, as mlflow_tracking_uri is null)"
+        target = "$MLFLOW_TRACKING_URI or mlflow_tracking_uri"
+    else:
+        origin, target = "", "mlflow_tracking_uri"
+    raise KedroMlflowConfigError(
+        f"the tracking server {redact_uri(uri)}{origin} {problem}: start it, or point"
+        f" {target} at a running one",
+        key="mlflow_tracking_uri",
+    )
+
+
+def tracking_server_problem(uri: str, timeout: float = REACHABILITY_TIMEOUT) -> Optional[str]:
+    """Why the HTTP tracking server at ``uri`` is not working ("does not answer (...)",
+    "answers HTTP 502 ..."), or None when it works or ``uri`` is no HTTP server."""
+    if urlparse(uri).scheme not in ("http", "https"):
+        return None
+    return _health_problem(uri.rstrip("/") + "/health", timeout)
+
+
+def _health_problem(url: str, timeout: float) -> Optional[str]:
+    """Why ``url`` shows the server is not working ("does not answer (...)"), or None."""
     try:
-        if _proxied(parsed.hostname or ""):
-            _answers_through_proxy(uri, timeout)
-        else:
-            port = parsed.port or (443 if parsed.scheme == "https" else 80)
-            socket.create_connection((parsed.hostname, port), timeout=timeout).close()
-    except (URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        if from_environment:
-            origin = " (from $MLFLOW_TRACKING_URI, as mlflow_tracking_uri is null)"
-            target = "$MLFLOW_TRACKING_URI or mlflow_tracking_uri"
-        else:
-            origin, target = "", "mlflow_tracking_uri"
-        raise KedroMlflowConfigError(
-            f"the tracking server {uri}{origin} does not answer ({reason}): start it, or"
-            f" point {target} at a running one",
-            key="mlflow_tracking_uri",
-        ) from None
-
-
-def _proxied(host: str) -> bool:
-    return bool(getproxies()) and not proxy_bypass(host)
-
-
-def _answers_through_proxy(uri: str, timeout: float) -> None:
-    try:
-        urlopen(Request(uri.rstrip("/") + "/", method="GET"), timeout=timeout).close()
-    except HTTPError:
-        return
+        urlopen(Request(url, method="GET"), timeout=timeout).close()
+    except HTTPError as error:
+        error.close()
+        if error.code >= 500:
+            return f"answers HTTP {error.code} ({error.reason}) to {redact_uri(url)}"
     except URLError as error:
         if isinstance(error.reason, ssl.SSLError):
-            return
-        raise
+            return None  # something speaks TLS there: let MLflow report the details
+        return f"does not answer ({error.reason})"
+    except (socket.timeout, TimeoutError):
+        return f"does not answer (no answer within {timeout:g} s)"
+    except OSError as error:
+        return f"does not answer ({error})"
+    return None
 
 
 def config_error(config: "KedroMlflowConfig", key: str, problem: str) -> KedroMlflowConfigError:
@@ -110,6 +144,8 @@ def setup_tracking(config: "KedroMlflowConfig") -> str:
     try:
         return _setup_tracking(config)
     except KedroMlflowConfigError as error:
+        if error.files:  # it names its file already (credentials.yml)
+            raise
         raise error.located(files_defining(config.source_files, error.key)) from None
 
 
@@ -126,21 +162,25 @@ def _setup_tracking(config: "KedroMlflowConfig") -> str:
     )
     mlflow.set_tracking_uri(config.mlflow_tracking_uri)
     name = config.experiment.name or "Default"
-    client = MlflowClient(tracking_uri=config.mlflow_tracking_uri)
+    shown = redact_uri(config.mlflow_tracking_uri)
+    from .store_initialisation import first_store_use
+
+    with first_store_use(config.mlflow_tracking_uri):  # one process at a time creates a new DB
+        client = MlflowClient(tracking_uri=config.mlflow_tracking_uri)
     experiment = experiment_by_name(client, name)
     if experiment is None:
         if not config.experiment.create:
             raise KedroMlflowConfigError(
-                f"the experiment {name!r} does not exist in {config.mlflow_tracking_uri}"
-                " and experiment.create is false: create it, or set create: true",
+                f"the experiment {name!r} does not exist in {shown} and experiment.create"
+                " is false: create it, or set create: true",
                 key="experiment.name",
             )
         experiment_id = _create_experiment(client, name)
     elif experiment.lifecycle_stage == LifecycleStage.DELETED:
         if not config.experiment.create:
             raise KedroMlflowConfigError(
-                f"the experiment {name!r} is deleted in {config.mlflow_tracking_uri} and"
-                " experiment.create is false: restore it (mlflow experiments restore"
+                f"the experiment {name!r} is deleted in {shown} and experiment.create is"
+                " false: restore it (mlflow experiments restore"
                 f" --experiment-id {experiment.experiment_id}), set create: true to have it"
                 " restored, or choose another name",
                 key="experiment.create",

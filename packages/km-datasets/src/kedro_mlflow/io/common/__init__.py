@@ -7,15 +7,17 @@ need anything here.
 
 from .base import AbstractMlflowDataSet
 from .catalog import iter_mlflow_datasets, name_after_catalog, set_logging
-from .deferred import defer_logging, flush_deferred
+from .deferred import abandon_deferred, defer_logging, flush_deferred, pending_deferred
 from .runs import run_to_log, run_to_read, tracking_client
 
 __all__ = [
     "AbstractMlflowDataSet",
+    "abandon_deferred",
     "defer_logging",
     "flush_deferred",
     "iter_mlflow_datasets",
     "name_after_catalog",
+    "pending_deferred",
     "run_to_log",
     "run_to_read",
     "set_logging",

@@ -34,6 +34,10 @@ class _Sender:
     def submit(self, call: Callable[[], Any]) -> None:
         self._queue.put(call)
 
+    def pending(self) -> int:
+        """Queued calls not made yet (the one being made included)."""
+        return self._queue.unfinished_tasks
+
     def wait(self) -> None:
         """Return once every queued call is made; raise the first error any of them raised."""
         self._queue.join()
@@ -88,6 +92,21 @@ def flush_deferred() -> None:
     sender, _SENDER = (_SENDER, None) if deferring() else (None, _SENDER)
     if sender is not None:
         sender.wait()
+
+
+def pending_deferred() -> int:
+    """How many saves of this process wait to be sent (0 when not deferring)."""
+    return _SENDER.pending() if deferring() else 0  # type: ignore[union-attr]
+
+
+def abandon_deferred() -> int:
+    """Stop deferring without waiting for what is queued (the tracking server is gone:
+    waiting would outlast MLflow's retries); the number of saves left unsent."""
+    global _SENDER
+    left = pending_deferred()
+    if deferring():
+        _SENDER = None
+    return left
 
 
 _REGISTERED: List[bool] = []

@@ -11,6 +11,8 @@ from mlflow.entities import LifecycleStage, Run
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from kedro_mlflow.config.tracking_uri import redact_uri
+
 logger = logging.getLogger(__name__)
 
 # Opening some stores is costly (mlflow 1.x checks a SQL store's schema on every new
@@ -41,7 +43,7 @@ def existing_run(owner: str, run_id: str) -> Run:
     except MlflowException as error:
         raise DataSetError(
             f"{owner}: run_id {run_id!r} names no run of the tracking store"
-            f" {mlflow.get_tracking_uri()!r} ({short_message(error)})"
+            f" {redact_uri(mlflow.get_tracking_uri())!r} ({short_message(error)})"
         ) from None
     if run.info.lifecycle_stage == LifecycleStage.DELETED:
         raise DataSetError(
@@ -105,6 +107,6 @@ def start_run_for(owner: str) -> str:
         owner,
         run.info.run_id,
         run.info.experiment_id,
-        mlflow.get_tracking_uri(),
+        redact_uri(mlflow.get_tracking_uri()),
     )
     return run.info.run_id

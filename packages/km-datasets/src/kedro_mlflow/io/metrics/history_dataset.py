@@ -1,6 +1,5 @@
 """MlflowMetricHistoryDataSet: one metric's whole history, logged in batches."""
 
-import logging
 from typing import Any, Dict, List, Optional, Union
 
 from kedro.io.core import DataSetError
@@ -11,8 +10,6 @@ from kedro_mlflow.io.common.checks import argument_error
 from .named_metric import NamedMetricDataSet
 from .store import log_points, metric_keys, read_history
 from .values import Point, parse_history
-
-logger = logging.getLogger(__name__)
 
 MODES = ("list", "dict", "history")
 History = Union[List[float], Dict[int, float], List[Dict[str, Union[int, float]]]]
@@ -64,8 +61,7 @@ class MlflowMetricHistoryDataSet(NamedMetricDataSet):
             self._keep(sorted(points, key=lambda point: point[0]))
             return
         run_id = run_to_log(str(self), self._run_id)
-        count = log_points(str(self), run_id, {key: points})
-        logger.info("%s: %d values of %s logged to run %s", self, count, key, run_id)
+        log_points(str(self), run_id, {key: points})
 
     def _load(self) -> History:
         kept = self._kept_data()

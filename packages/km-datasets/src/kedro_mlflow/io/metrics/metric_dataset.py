@@ -1,6 +1,5 @@
 """MlflowMetricDataSet: one number, logged as one metric at one step."""
 
-import logging
 from typing import Any, Dict, Optional
 
 from kedro.io.core import DataSetError
@@ -10,8 +9,6 @@ from kedro_mlflow.io.common import run_to_log
 from .named_metric import NamedMetricDataSet
 from .store import latest_values, log_points, read_history
 from .values import check_step, check_value
-
-logger = logging.getLogger(__name__)
 
 
 class MlflowMetricDataSet(NamedMetricDataSet):
@@ -40,7 +37,6 @@ class MlflowMetricDataSet(NamedMetricDataSet):
             return
         run_id = run_to_log(str(self), self._run_id)
         log_points(str(self), run_id, {key: [(self._step or 0, value)]})
-        logger.info("%s: metric %s=%s logged to run %s", self, key, value, run_id)
 
     def _load(self) -> float:
         kept = self._kept_data()

@@ -1,7 +1,6 @@
 """MlflowMetricsDataSet: a dict of metrics (values or histories) logged under a prefix."""
 
 import copy
-import logging
 from typing import Any, Dict, List, Optional, Union
 
 from kedro.io.core import DataSetError
@@ -11,8 +10,6 @@ from kedro_mlflow.io.common.checks import optional_run_id, optional_text
 
 from .store import log_points, metric_keys, read_history
 from .values import Point, check_key, parse_metrics
-
-logger = logging.getLogger(__name__)
 
 Entry = Dict[str, Union[float, int]]
 MetricsDict = Dict[str, Union[Entry, List[Entry]]]
@@ -87,8 +84,7 @@ class MlflowMetricsDataSet(AbstractMlflowDataSet):
             self._keep({name: as_entries(name_points) for name, name_points in points.items()})
             return
         run_id = run_to_log(str(self), self._run_id)
-        count = log_points(str(self), run_id, keys)
-        logger.info("%s: %d metric values logged to run %s", self, count, run_id)
+        log_points(str(self), run_id, keys)
 
     def _load(self) -> MetricsDict:
         kept = self._kept_data()

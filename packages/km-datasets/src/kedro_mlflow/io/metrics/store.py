@@ -4,6 +4,7 @@ During a tracked kedro run the calls are sent in the background (see
 :mod:`kedro_mlflow.io.common.deferred`); reads wait for them first.
 """
 
+import logging
 import time
 from typing import Dict, Iterable, List, Mapping
 
@@ -12,10 +13,12 @@ from mlflow.entities import Metric
 
 from kedro_mlflow.config.mlflow_compat import metric_history
 from kedro_mlflow.io.common import tracking_client
-from kedro_mlflow.io.common.deferred import log_call, wait_for_deferred
+from kedro_mlflow.io.common.deferred import deferring, log_call, wait_for_deferred
 from kedro_mlflow.io.common.runs import short_message
 
 from .values import Point
+
+logger = logging.getLogger(__name__)
 
 # The most metrics a tracking server takes in one log_batch call (the REST API's limit,
 # the same in mlflow 1.x and 2.x). One call per value would be one HTTP request each.
@@ -47,7 +50,10 @@ def log_points(owner: str, run_id: str, points: Mapping[str, Iterable[Point]]) -
                 f"{owner}: the values of {keys} could not be logged to run {run_id}"
                 f" ({type(error).__name__}: {short_message(error)})"
             ) from error
+        logger.info("%s: %d metric values logged to run %s", owner, len(metrics), run_id)
 
+    if deferring():  # said now; "logged" is said once the values are in the run
+        logger.info("%s: %d metric values queued for run %s", owner, len(metrics), run_id)
     log_call(send)
     return len(metrics)
 

@@ -10,12 +10,22 @@ from .dataset_inputs import record_inputs
 from .node_params import flatten_dict, to_mlflow
 from .run_state import STATE
 
-__all__ = ["LongParameterError", "MlflowNodeHook", "flatten_dict", "mlflow_node_hook"]
+__all__ = [
+    "LongParameterError",
+    "MlflowNodeHook",
+    "RefusedParameterError",
+    "flatten_dict",
+    "mlflow_node_hook",
+]
 
 logger = logging.getLogger(__name__)
 
 
-class LongParameterError(ValueError):
+class RefusedParameterError(ValueError):
+    """A node's parameter cannot be logged: mlflow refuses its name or its value."""
+
+
+class LongParameterError(RefusedParameterError):
     """A parameter is longer than mlflow accepts and mlflow.yml says to fail on it."""
 
 
@@ -35,11 +45,25 @@ class MlflowNodeHook:
         tracked = STATE.current
         if tracked is None:
             return
+        tracked.watch.check()  # a server gone since the last node stops the run now
         if tracked.input_sources:
             record_inputs(tracked, inputs)
-        from kedro_mlflow.config.mlflow_compat import max_param_length, max_tag_length
+        from kedro_mlflow.config.mlflow_compat import (
+            max_param_length,
+            max_tag_length,
+            param_key_problem,
+        )
 
         found = to_mlflow(inputs, tracked.config.hooks.node, max_param_length(), max_tag_length())
+        refused = {
+            key: problem
+            for key in (*found.params, *found.tags)
+            for problem in [param_key_problem(key)]
+            if problem
+        }
+        for key in refused:
+            found.params.pop(key, None)
+            found.tags.pop(key, None)
         for key, length in found.cut_tags.items():
             logger.warning(
                 "Parameter %r of node %r is %d characters long: it is logged as a tag,"
@@ -53,8 +77,11 @@ class MlflowNodeHook:
         if params or found.tags:
             tracked.sender.send(params, found.tags)
             tracked.logged_params.update(params)
-        if found.too_long:
+        if refused or found.too_long:
             tracked.sender.flush()  # the node's other parameters are kept in the run
+        if refused:
+            raise _refused(node.name, refused)
+        if found.too_long:
             raise _too_long(node.name, found.too_long, max_param_length())
 
     @hook_impl
@@ -64,6 +91,14 @@ class MlflowNodeHook:
             return
         # not claimed: with the hooks registered twice, both keep the same object
         tracked.model_input = outputs[tracked.model_input_name]
+
+
+def _refused(node: str, refused: Dict[str, str]) -> RefusedParameterError:
+    listed = "; ".join(f"{key!r}: {problem}" for key, problem in refused.items())
+    return RefusedParameterError(
+        f"node {node!r}: mlflow refuses the name of parameter {listed}. Rename it in the"
+        " parameters (or in the node's inputs); the node's other parameters are logged."
+    )
 
 
 def _too_long(node: str, too_long: Dict[str, int], limit: int) -> LongParameterError:

@@ -80,3 +80,17 @@ def to_mlflow(
                     text = text[:max_tag_length]
                 result.tags[key] = text
     return result
+
+
+def pipeline_parameters(
+    pipeline: Any, catalog: Any, options: "NodeHookOptions", max_length: int
+) -> Dict[str, str]:
+    """The parameters the nodes of ``pipeline`` will log, read from ``catalog`` now."""
+    names = {
+        name
+        for node in pipeline.nodes
+        for name in node.inputs
+        if name.startswith(PARAMS_PREFIX) or name == "parameters"
+    }
+    inputs = {name: catalog.load(name) for name in sorted(names)}
+    return to_mlflow(inputs, options, max_length).params

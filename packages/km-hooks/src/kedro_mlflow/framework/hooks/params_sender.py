@@ -33,6 +33,8 @@ class ParamsSender:
         self._pid = os.getpid()
         self._queue = queue.Queue()  # of Batch
         self._error: Optional[BaseException] = None
+        self._pending = 0  # values queued and not yet sent
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._work, name="kedro-mlflow-params", daemon=True)
         self._thread.start()
 
@@ -41,7 +43,14 @@ class ParamsSender:
         if os.getpid() != self._pid:
             self._log(params, tags)
         else:
+            with self._lock:
+                self._pending += len(params) + len(tags)
             self._queue.put((params, tags))
+
+    def pending(self) -> int:
+        """How many parameters and tags are queued and not sent yet."""
+        with self._lock:
+            return self._pending
 
     def flush(self) -> None:
         """Wait until everything queued is sent; raise what sending raised, if anything."""
@@ -82,6 +91,9 @@ class ParamsSender:
             except BaseException as error:  # kept for flush(), which the hook calls
                 self._error = self._error or error
             finally:
+                sent = sum(len(b[0]) + len(b[1]) for b in pending if b is not _WAKE)
+                with self._lock:
+                    self._pending -= sent
                 for _ in pending:
                     self._queue.task_done()
 

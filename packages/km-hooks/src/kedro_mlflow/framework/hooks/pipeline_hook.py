@@ -1,16 +1,24 @@
 """The pipeline hook: one MLflow run per kedro run, tagged with how it was run."""
 
 import logging
+from functools import partial
 from typing import Any, Dict, List, Tuple
 
 from kedro.framework.hooks import hook_impl
 
 from .calls import CLAIMS
 from .dataset_inputs import input_sources
+from .node_params import pipeline_parameters
 from .params_sender import ParamsSender
-from .run_opening import check_can_open_run, follow_experiment_of, run_to_continue
+from .run_opening import (
+    check_can_open_run,
+    check_run_to_continue,
+    follow_experiment_of,
+    run_to_continue,
+)
 from .run_state import STATE, TrackedRun
 from .run_tags import run_tags
+from .server_watch import ServerWatch, TrackingServerLost
 from .termination import exit_on_sigterm, restore_sigterm
 
 logger = logging.getLogger(__name__)
@@ -34,7 +42,7 @@ class MlflowPipelineHook:
         from mlflow.tracking import MlflowClient
 
         from kedro_mlflow.config.kedro_compat import context_for_run
-        from kedro_mlflow.config.mlflow_compat import max_tag_length
+        from kedro_mlflow.config.mlflow_compat import max_param_length, max_tag_length
         from kedro_mlflow.framework.context import get_mlflow_config
         from kedro_mlflow.io.common.catalog import name_after_catalog, set_logging
         from kedro_mlflow.io.common.deferred import defer_logging
@@ -58,12 +66,16 @@ class MlflowPipelineHook:
         if training is not None:  # an in-memory artifact fails now, not after training
             training.check_artifacts_persisted(catalog)
         check_can_open_run(config)
-        config.setup()
+        experiment_id = config.setup()
+        if run_to_continue(config) is not None:
+            planned = pipeline_parameters(pipeline, catalog, config.hooks.node, max_param_length())
+            check_run_to_continue(config, experiment_id, planned)
         run, owned = _open_run(config, pipeline_name)
         sender = ParamsSender(config.mlflow_tracking_uri, run.info.run_id)
         defer_logging()  # the metric datasets' batches, too, leave the nodes' path
+        watch = ServerWatch(config.mlflow_tracking_uri, partial(_unsent, sender))
         STATE.current = TrackedRun(
-            config=config, run_id=run.info.run_id, owned=owned, sender=sender
+            config=config, run_id=run.info.run_id, owned=owned, sender=sender, watch=watch
         )
         if owned:  # stopped by SIGTERM, the run is ended KILLED, not left RUNNING
             exit_on_sigterm()
@@ -100,6 +112,9 @@ class MlflowPipelineHook:
             return
         try:
             _flush()
+        except TrackingServerLost as lost:
+            if lost is not error:  # the node's error, or our own from the node hook, stands
+                logger.error("%s", lost)
         finally:
             _finish("FAILED")
 
@@ -143,14 +158,32 @@ def _log_inference_model(pipeline: Any, catalog: Any) -> None:
 
 def _flush() -> None:
     """Every parameter queued by the node hook and every metric batch the datasets
-    queued, sent before the run ends; raises what could not be sent."""
-    from kedro_mlflow.io.common.deferred import flush_deferred
+    queued, sent before the run ends; raises what could not be sent.
+
+    A server that stopped answering is not waited for (MLflow's retries would take
+    minutes): what is queued is given up, and :class:`TrackingServerLost` says what.
+    """
+    from kedro_mlflow.io.common import abandon_deferred, flush_deferred
 
     try:
         if STATE.current is not None:
+            STATE.current.watch.check(force=True)
             STATE.current.sender.flush()
+    except TrackingServerLost:
+        abandon_deferred()
+        raise
     finally:
         flush_deferred()
+
+
+def _unsent(sender: ParamsSender) -> str:
+    """What has not reached the server yet, in words."""
+    from kedro_mlflow.io.common import pending_deferred
+
+    params, saves = sender.pending(), pending_deferred()
+    if not params and not saves:
+        return "Everything logged so far had reached it."
+    return f"Not sent: {params} parameters or tags, and the values of {saves} metric dataset saves."
 
 
 def _finish(status: str) -> None:
@@ -171,12 +204,13 @@ def _end(tracked: Any, status: str) -> None:
     if status != "FINISHED" and not _server_answers(uri):
         # After a failure, do not wait out MLflow's retries on a server that is gone.
         from kedro_mlflow.config.mlflow_compat import forget_active_run
+        from kedro_mlflow.config.tracking_uri import redact_uri
 
         forget_active_run(tracked.run_id)
         logger.error(
             "The tracking server %s does not answer: MLflow run %s could not be marked %s"
             " and stays RUNNING there.",
-            uri,
+            redact_uri(uri),
             tracked.run_id,
             status,
         )

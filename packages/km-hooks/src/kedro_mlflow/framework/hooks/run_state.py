@@ -7,6 +7,7 @@ if TYPE_CHECKING:
     from kedro_mlflow.config import KedroMlflowConfig
 
     from .params_sender import ParamsSender
+    from .server_watch import ServerWatch
 
 
 _NOTHING = object()  # no model input was kept
@@ -20,6 +21,7 @@ class TrackedRun:
     run_id: str
     owned: bool  # started by the hooks, so ended by them
     sender: "ParamsSender"
+    watch: "ServerWatch"
     logged_params: Dict[str, str] = field(default_factory=dict)
     # the pipeline's free inputs to record as dataset inputs: name -> file (or None)
     input_sources: Dict[str, Optional[str]] = field(default_factory=dict)
