@@ -10,25 +10,14 @@ That group is the one `kedro info` reads that kedro does not load on every call 
 loads it only in `kedro ipython` / `kedro jupyter` sessions, to register line magics):
 `kedro --help` never pays for resolving the meta-package's requirements. In those
 sessions it adds ``%kedro_mlflow_info``, which prints the installed packages of the
-plugin. Keep this module to the standard library.
+plugin. Keep this module light: of the plugin it imports only kedro_mlflow.config,
+which does not import mlflow.
 """
 
-import sys
+from kedro_mlflow.config.installation import DISTRIBUTIONS as PACKAGES
+from kedro_mlflow.config.installation import metadata
 
-if sys.version_info >= (3, 8):
-    from importlib import metadata
-else:  # Python 3.7: the backport, which mlflow already depends on
-    import importlib_metadata as metadata
-
-DISTRIBUTIONS = (
-    "kedro-mlflow",
-    "km-config",
-    "km-datasets",
-    "km-pipelineml",
-    "km-hooks",
-    "km-cli",
-    "km-cli-entrypoint",
-)
+DISTRIBUTIONS = ("kedro-mlflow", *PACKAGES)
 
 
 def installed_versions() -> dict:

@@ -19,7 +19,8 @@ if sys.version_info >= (3, 8):
 else:  # Python 3.7: the backport, which mlflow already depends on
     import importlib_metadata as metadata
 
-# Every distribution of ours that ships files (the kedro-mlflow meta-package ships none).
+# Every distribution of ours that ships the plugin's files (the kedro-mlflow meta-package
+# ships only its `kedro info` module, kedro_mlflow.meta).
 DISTRIBUTIONS = (
     "km-config",
     "km-datasets",
