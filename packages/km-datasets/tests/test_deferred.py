@@ -109,3 +109,20 @@ def test_parallel_runner_workers_send_at_once_while_the_parent_defers(client):
         ParallelRunner(max_workers=2).run(pipeline, catalog)
         flush_deferred()
     assert history(client, run.info.run_id, "loss") == list(enumerate(HISTORY))
+
+
+def test_messages_say_queued_when_queued_and_logged_when_logged(client, caplog):
+    caplog.set_level("INFO", logger="kedro_mlflow.io.metrics.store")
+    with mlflow.start_run() as run:
+        run_id = run.info.run_id
+        defer_logging()
+        MlflowMetricsDataSet(prefix="eval").save({"acc": {"value": 0.9, "step": 1}})
+        queued = [r.getMessage() for r in caplog.records]
+        flush_deferred()
+        MlflowMetricDataSet(key="r2").save(0.75)  # not deferred: logged before the save ends
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(f"1 metric values queued for run {run_id}" in m for m in queued), queued
+    assert not any("logged" in m for m in queued[:1]), queued
+    logged = [m for m in messages if f"metric values logged to run {run_id}" in m]
+    assert len(logged) == 2, messages  # the queued save once sent, and the direct one
+    assert not any("queued" in m and "r2" in m for m in messages), messages
