@@ -219,3 +219,56 @@ def test_pipeline_ml_factory_is_the_function_from_either_import_path_in_any_orde
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_the_08_form_gives_the_same_options_as_the_07_form():
+    form_07 = pipeline_ml_factory(
+        TRAINING,
+        INFERENCE,
+        "data",
+        conda_env={"dependencies": ["python=3.8"]},
+        model_name="clf",
+        model_signature=None,
+        copy_mode="assign",
+        registered_model_name="iris",
+    )
+    form_08 = pipeline_ml_factory(
+        TRAINING,
+        INFERENCE,
+        "data",
+        kpm_kwargs=dict(copy_mode="assign"),
+        log_model_kwargs=dict(
+            artifact_path="clf",
+            conda_env={"dependencies": ["python=3.8"]},
+            signature=None,
+            registered_model_name="iris",
+        ),
+    )
+    for model in (form_07, form_08):
+        assert model.model_name == "clf"
+        assert model.model_signature is None
+        assert model.conda_env == {"dependencies": ["python=3.8"]}
+        assert model.model_options == {"copy_mode": "assign"}
+        assert model.log_model_kwargs == {"registered_model_name": "iris"}
+    defaults = pipeline_ml_factory(TRAINING, INFERENCE, "data", log_model_kwargs={})
+    assert (defaults.model_name, defaults.model_signature) == ("model", "auto")
+
+
+@pytest.mark.parametrize(
+    "mixed",
+    [
+        dict(model_name="clf", log_model_kwargs=dict(signature=None)),
+        dict(conda_env={"dependencies": []}, kpm_kwargs=dict(copy_mode="copy")),
+        dict(copy_mode="copy", log_model_kwargs=dict(artifact_path="m")),
+    ],
+)
+def test_mixing_the_07_and_08_forms_is_a_clear_error(mixed):
+    with pytest.raises(ModelOptionError, match=r"either kedro-mlflow 0\.7\.x's arguments"):
+        pipeline_ml_factory(TRAINING, INFERENCE, "data", **mixed)
+
+
+def test_kpm_kwargs_takes_only_kedro_pipeline_model_options():
+    with pytest.raises(ModelOptionError, match="kpm_kwargs takes copy_mode and runner"):
+        pipeline_ml_factory(TRAINING, INFERENCE, "data", kpm_kwargs=dict(artifact_path="m"))
+    with pytest.raises(ModelOptionError, match="log_model_kwargs must be a dict"):
+        pipeline_ml_factory(TRAINING, INFERENCE, "data", log_model_kwargs=["signature"])

@@ -16,6 +16,7 @@ from kedro.io import DataCatalog, MemoryDataSet
 from kedro.pipeline import Pipeline, node
 from kedro.runner import SequentialRunner
 from mlflow.exceptions import MlflowException
+from mlflow.models import Model
 from mlflow.models.signature import infer_signature
 
 from kedro_mlflow.mlflow import KedroPipelineModel, default_conda_env, log_pipeline_ml
@@ -408,6 +409,29 @@ def test_model_name_and_registered_model_name_log_and_register_the_model(
     assert version.source == f"{(tmp_path / 'artifacts').as_uri()}/{run_id}/artifacts/clf"
     registered = mlflow.pyfunc.load_model("models:/iris/1")
     pd.testing.assert_frame_equal(registered.predict(instances), expected)
+
+
+@pytest.mark.parametrize("tracking", ["sqlite"], indirect=True)
+def test_the_08_form_logs_under_its_artifact_path_and_registers_the_model(
+    iris, iris_catalog, tracking
+):
+    pipeline_ml = iris.pipeline.create_pipelines(
+        log_model_kwargs=dict(artifact_path="clf08", signature=None, registered_model_name="i8"),
+        kpm_kwargs=dict(copy_mode="assign"),
+    )["training"]
+    instances = iris_catalog.load("instances")
+    SequentialRunner().run(pipeline_ml, iris_catalog)
+    with mlflow.start_run() as run:
+        uri = log_pipeline_ml(pipeline_ml, iris_catalog, run, input_data=instances)
+    assert uri == f"runs:/{run.info.run_id}/clf08"
+    client = mlflow.tracking.MlflowClient()
+    assert [a.path for a in client.list_artifacts(run.info.run_id)] == ["clf08"]
+    assert Model.load(client.download_artifacts(run.info.run_id, "clf08")).signature is None
+    assert client.get_model_version("i8", "1").run_id == run.info.run_id
+    expected = run_inference(pipeline_ml, iris_catalog, instances)
+    pd.testing.assert_frame_equal(
+        mlflow.pyfunc.load_model("models:/i8/1").predict(instances), expected
+    )
 
 
 def _threshold_predict(scaled, classifier, labels_names, threshold):

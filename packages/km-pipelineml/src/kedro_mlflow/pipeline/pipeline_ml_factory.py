@@ -1,9 +1,10 @@
 """pipeline_ml_factory: the documented way to build a PipelineML."""
 
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Mapping, Optional, Union
 
 from kedro.pipeline import Pipeline
 
+from .factory_forms import pipeline_ml_options
 from .pipeline_ml import PipelineML
 
 
@@ -14,6 +15,8 @@ def pipeline_ml_factory(
     conda_env: Optional[Union[str, Dict[str, Any]]] = None,
     model_name: str = "model",
     model_signature: Any = "auto",
+    kpm_kwargs: Optional[Mapping[str, Any]] = None,
+    log_model_kwargs: Optional[Mapping[str, Any]] = None,
     **kwargs: Any,
 ) -> PipelineML:
     """Bind ``training`` to ``inference``; each training run can then log ``inference`` as a model.
@@ -29,8 +32,14 @@ def pipeline_ml_factory(
         model_name: The model's artifact path in its MLflow run.
         model_signature: ``"auto"`` infers it from ``input_name``'s data, a
             ``ModelSignature`` is used as is, None logs none.
+        kpm_kwargs: kedro-mlflow 0.8.x's form: ``copy_mode`` and ``runner`` for
+            KedroPipelineModel.
+        log_model_kwargs: kedro-mlflow 0.8.x's form: arguments of
+            ``mlflow.pyfunc.log_model`` under mlflow's names (``artifact_path``,
+            ``signature``, ``conda_env``, ``registered_model_name``, ...).
         **kwargs: ``copy_mode`` and ``runner`` for KedroPipelineModel; any other
             argument of ``mlflow.pyfunc.log_model`` (e.g. ``registered_model_name``).
+            With the 0.8.x arguments, none of the 0.7.x ones may be given.
 
     Raises:
         InferenceOutputError, InputNameError, UnproducedInferenceInputError,
@@ -38,12 +47,10 @@ def pipeline_ml_factory(
             three derive from kedro-mlflow 0.7.x's ``KedroMlflowPipelineMLOutputsError``
             and ``KedroMlflowPipelineMLInputsError``, which catch them.
     """
+    options_07 = dict(conda_env=conda_env, model_name=model_name, model_signature=model_signature)
     return PipelineML(
         nodes=training.nodes,
         inference=inference,
         input_name=input_name,
-        conda_env=conda_env,
-        model_name=model_name,
-        model_signature=model_signature,
-        **kwargs,
+        **pipeline_ml_options(options_07, kwargs, kpm_kwargs, log_model_kwargs),
     )
