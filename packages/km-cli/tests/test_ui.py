@@ -242,9 +242,11 @@ def test_the_password_of_a_dead_database_uri_is_never_printed(kedro_project: Pat
         text=True,
     )
     lines = []
+    # mlflow >= 1.2x retries the database for minutes (its first complaint is enough);
+    # older mlflow gives up at once ("Error initializing backend store") and exits
+    complaints = ("could not be created", "Error initializing backend store")
     try:
-        # mlflow retries the database for minutes: its first complaint is enough
-        while not any("could not be created" in line for line in lines):
+        while not any(c in line for line in lines for c in complaints):
             line = process.stdout.readline()
             assert line, "".join(lines)
             lines.append(line)
@@ -255,7 +257,6 @@ def test_the_password_of_a_dead_database_uri_is_never_printed(kedro_project: Pat
     assert SECRET not in output
     assert f"for postgresql://km-user:***@127.0.0.1:{dead}/mlflow" in output
     assert f"port {dead} failed" in output  # mlflow's own message came through
-    assert process.returncode == 0, output
     assert _secret_in_logs(kedro_project) == []
 
 

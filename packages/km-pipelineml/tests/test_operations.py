@@ -129,7 +129,7 @@ class _Records(logging.Handler):
 
 
 @pytest.mark.parametrize("failing", ["step_b", "fit"])
-def test_a_failing_node_raises_its_own_error_through_the_runner(failing):
+def test_a_failing_node_raises_its_own_error_through_the_runner(failing, monkeypatch):
     """kedro's runner then calls only_nodes / only_nodes_with_inputs for its resume hint."""
     _, raw_training, _ = build()
     nodes = [
@@ -138,9 +138,11 @@ def test_a_failing_node_raises_its_own_error_through_the_runner(failing):
     ]
     inference = Pipeline([node(add, ["data", "model"], "y", name="predict")])
     training = pipeline_ml_factory(Pipeline(nodes), inference, "data", model_name="m")
-    # the runner's own logger: some kedro versions do not let it propagate to the root
+    # The runner logs through its module's logger. A kedro logging config applied by an
+    # earlier test of this process may have disabled it, or stopped it propagating.
     records = _Records()
     runner_logger = logging.getLogger(SequentialRunner.__module__)
+    monkeypatch.setattr(runner_logger, "disabled", False)
     runner_logger.addHandler(records)
     try:
         with pytest.raises(RuntimeError, match="step_b's own failure"):

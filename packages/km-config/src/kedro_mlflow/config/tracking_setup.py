@@ -58,7 +58,7 @@ def export_credentials(config: "KedroMlflowConfig") -> None:
                 f"{variable!r} cannot be an environment variable name ({problem}); the keys"
                 f" of the entry {name!r} are exported as environment variables: rename it",
                 key=f"{name}.{variable}",
-                files=getattr(config.credentials_loader, "files", None),
+                files=files_defining(getattr(config.credentials_loader, "files", []), name),
             )
     for variable, value in entry.items():
         os.environ[str(variable)] = str(value)
