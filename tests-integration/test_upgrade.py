@@ -186,7 +186,7 @@ class Environment:
 
 # What each check prints when it works: the project's commands, the global one.
 WORKING = {
-    "project": "Write conf/<env>/mlflow.yml",
+    "project": "Write mlflow.yml",
     "outside": "Create a kedro project",
     "imports": "imports: ok",
 }
