@@ -228,7 +228,8 @@ def test_the_init_template_is_the_guide_s(trained):
     project, _, _ = trained
     written = yaml.safe_load((project / "conf/local/mlflow.yml").read_text())
     assert written["mlflow_tracking_uri"] == "mlruns"
-    assert written["experiment"] == {"name": PACKAGE, "create": True}
+    # the guide's two keys, and kedro-mlflow 0.8's restore_if_deleted added at its default
+    assert written["experiment"] == {"name": PACKAGE, "create": True, "restore_if_deleted": True}
     assert written["run"] == {"id": None, "name": None, "nested": True}
 
 

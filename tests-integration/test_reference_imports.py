@@ -128,7 +128,8 @@ def test_config_keeps_0_7_3_attributes_and_methods(tmp_path):
     config = KedroMlflowConfig.from_dict(
         {"experiment": {"name": "exp"}, "ui": {"port": "5001"}}, project_path=tmp_path
     )
-    assert config.experiment_opts == {"name": "exp", "create": True}
+    # 0.7.3's keys, and 0.8's restore_if_deleted (read in the flat layout too)
+    assert config.experiment_opts == {"name": "exp", "create": True, "restore_if_deleted": True}
     assert config.run_opts == {"id": None, "name": None, "nested": True}
     assert config.ui_opts == {"port": 5001, "host": None}
     assert config.disable_tracking_opts == {"pipelines": []}

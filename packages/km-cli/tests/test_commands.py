@@ -63,7 +63,8 @@ def test_init_writes_the_guide_template_for_the_project(kedro_project: Path):
     assert "\nmlflow_tracking_uri: mlruns\n" in written
     assert content["credentials"] is None
     assert content["disable_tracking"] == {"pipelines": []}
-    assert content["experiment"] == {"name": PACKAGE, "create": True}
+    # restore_if_deleted: kedro-mlflow 0.8's key, read in this layout too
+    assert content["experiment"] == {"name": PACKAGE, "create": True, "restore_if_deleted": True}
     assert content["run"] == {"id": None, "name": None, "nested": True}
     assert content["ui"] == {"port": None, "host": None}
     assert content["hooks"]["node"] == {
@@ -75,6 +76,52 @@ def test_init_writes_the_guide_template_for_the_project(kedro_project: Path):
     # run.py is never rewritten; kedro < 0.16.4 users are told what to add to it
     told = "hooks = (mlflow_pipeline_hook, mlflow_node_hook)" in result.stdout
     assert told == (not plugin_hooks_auto_registered())
+
+
+def test_init_layout_08_writes_the_server_tracking_sections(kedro_project: Path):
+    result = kedro(["mlflow", "init", "--layout", "0.8"], kedro_project)
+    assert result.returncode == 0, result.stderr
+    written = (kedro_project / "conf/local/mlflow.yml").read_text()
+    assert written == render_mlflow_yml(PACKAGE, layout="0.8")
+    # every key of the 0.8.1 guide's configuration page, at its documented default
+    assert yaml.safe_load(written) == {
+        "server": {
+            "mlflow_tracking_uri": "mlruns",
+            "stores_environment_variables": {},
+            "credentials": None,
+        },
+        "tracking": {
+            "disable_tracking": {"pipelines": []},
+            "experiment": {"name": PACKAGE, "restore_if_deleted": True},
+            "run": {"id": None, "name": None, "nested": True},
+            "params": {
+                "dict_params": {"flatten": False, "recursive": True, "sep": "."},
+                "long_params_strategy": "fail",
+            },
+        },
+        "ui": {"port": None, "host": None},
+    }
+    # and the project reads it: the same settings as the default (0.7) layout gives
+    code = (
+        "import sys; from kedro_mlflow.config import get_mlflow_config;"
+        "from kedro_mlflow.config.kedro_compat import load_project_context;"
+        "c = get_mlflow_config(load_project_context(sys.argv[1]));"
+        "print(c.layout, c.mlflow_tracking_uri, c.experiment.name)"
+    )
+    read = subprocess.run(
+        [sys.executable, "-c", code, str(kedro_project)], capture_output=True, text=True
+    )
+    assert read.returncode == 0, read.stderr
+    mlruns = (kedro_project / "mlruns").resolve().as_uri()
+    assert read.stdout.split() == ["0.8", mlruns, PACKAGE]
+
+
+def test_init_refuses_an_unknown_layout(kedro_project: Path):
+    result = kedro(["mlflow", "init", "--layout", "0.9"], kedro_project)
+    assert result.returncode == 2
+    assert "Invalid value for '--layout'" in result.stderr
+    assert "0.7" in result.stderr and "0.8" in result.stderr  # the choices, in click's words
+    assert not (kedro_project / "conf/local/mlflow.yml").exists()
 
 
 def test_init_keeps_an_existing_file_unless_forced(kedro_project: Path):

@@ -9,11 +9,13 @@ from kedro_mlflow.config import KedroMlflowConfig, KedroMlflowConfigError, iter_
 ALL_KEYS = {
     "mlflow_tracking_uri": None,
     "credentials": None,
+    "stores_environment_variables": {},
     "disable_tracking": None,
     "disable_tracking.pipelines": [],
     "experiment": None,
     "experiment.name": None,
     "experiment.create": True,
+    "experiment.restore_if_deleted": True,
     "run": None,
     "run.id": None,
     "run.name": None,
@@ -63,8 +65,9 @@ def test_every_key_set_is_kept(tmp_path: Path):
     data = {
         "mlflow_tracking_uri": "http://127.0.0.1:5000",
         "credentials": "my_mlflow_credentials",
+        "stores_environment_variables": {"MLFLOW_S3_ENDPOINT_URL": "http://127.0.0.1:9000"},
         "disable_tracking": {"pipelines": ["etl", "off"]},
-        "experiment": {"name": "churn", "create": False},
+        "experiment": {"name": "churn", "create": False, "restore_if_deleted": False},
         "run": {"id": "0123abcd", "name": "nightly", "nested": False},
         "ui": {"port": 5001, "host": "0.0.0.0"},
         "hooks": {
@@ -113,7 +116,8 @@ def test_unknown_key_with_nothing_close_lists_the_allowed_keys():
     with pytest.raises(KedroMlflowConfigError) as info:
         KedroMlflowConfig.from_dict({"zzz": 1})
     assert "did you mean" not in str(info.value)
-    assert "mlflow_tracking_uri, credentials, disable_tracking" in str(info.value)
+    assert "mlflow_tracking_uri, credentials, stores_environment_variables" in str(info.value)
+    assert "or, in kedro-mlflow 0.8's layout: server, tracking, ui" in str(info.value)
 
 
 @pytest.mark.parametrize(

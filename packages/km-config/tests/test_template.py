@@ -15,12 +15,15 @@ from kedro_mlflow.config import (
 from .conftest import write
 
 # What the guide's mlflow.yml chapter shows for each key (4.1.2.1-4.1.2.6), the
-# experiment named after the package; log_dataset_inputs is ours, at its default.
+# experiment named after the package; stores_environment_variables and
+# restore_if_deleted (0.8's keys, also read in this layout) and log_dataset_inputs
+# are added, at their defaults.
 GUIDE_TEMPLATE = {
     "mlflow_tracking_uri": "mlruns",
     "credentials": None,
+    "stores_environment_variables": {},
     "disable_tracking": {"pipelines": []},
-    "experiment": {"name": "my_pkg", "create": True},
+    "experiment": {"name": "my_pkg", "create": True, "restore_if_deleted": True},
     "run": {"id": None, "name": None, "nested": True},
     "ui": {"port": None, "host": None},
     "hooks": {

@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Opt
 import attrs
 
 from .errors import KedroMlflowConfigError
+from .layouts import FLAT, detect_layout, flat_from_server_tracking, key_in_layout
 from .tracking_uri import defers_to_environment, resolve_tracking_uri
 
 LONG_PARAMETERS_STRATEGIES = ("fail", "tag", "truncate")
@@ -133,9 +134,50 @@ def _names(_instance: Any, attribute: "attrs.Attribute", value: Any) -> None:
             _fail(key, "a pipeline name (a string)", item, _quote_hint(item))
 
 
+def _to_variables(value: Any) -> Any:
+    return {} if value is None else value
+
+
+def variable_name_problem(variable: Any) -> str:
+    """Why ``variable`` cannot be an environment variable's name ("" when it can)."""
+    text = str(variable)
+    if not text:
+        return "it is empty"
+    if "=" in text:
+        return "it holds '='"
+    if "\0" in text:
+        return "it holds a NUL character"
+    return ""
+
+
+def _variables(_instance: Any, attribute: "attrs.Attribute", value: Any) -> None:
+    expected = "a mapping of environment variable names to string or number values"
+    if not isinstance(value, Mapping):
+        _fail(attribute.name, expected, value)
+    for name, item in value.items():
+        key = f"{attribute.name}.{name}"
+        problem = variable_name_problem(name) if isinstance(name, str) else "it is no string"
+        if problem:
+            _fail(key, "an environment variable name", name, problem)
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+            _fail(key, "a string or a number", item, _quote_hint(item))
+
+
 def _key(default: Any, validator: Callable, help: str, converter: Optional[Callable] = None):
     return attrs.field(
         default=default, validator=validator, converter=converter, metadata={"help": help}
+    )
+
+
+def _variables_key():
+    return attrs.field(
+        factory=dict,
+        converter=_to_variables,
+        validator=_variables,
+        metadata={
+            "help": "environment variables the stores need (MLFLOW_S3_ENDPOINT_URL, ...),"
+            " exported for the run and never logged; put secrets in credentials instead"
+        },
     )
 
 
@@ -210,6 +252,9 @@ class ExperimentOptions:
         None, _text(optional=True), "experiment name; null means the project's python package"
     )
     create: bool = _key(True, _flag, "create the experiment when it does not exist")
+    restore_if_deleted: bool = _key(
+        True, _flag, "restore the experiment when it was deleted (with create: true)"
+    )
 
 
 @attrs.define
@@ -229,6 +274,85 @@ class UiOptions:
 
     port: Optional[int] = _key(None, _port, "port; null picks a free one", converter=_to_port)
     host: Optional[str] = _key(None, _text(optional=True), "host; null means localhost")
+
+
+# kedro-mlflow 0.8's layout: the same settings grouped under `server` and `tracking`.
+# These classes only validate such a file (so that errors name its keys) and render
+# its template; the values then move to KedroMlflowConfig (see layouts.py).
+
+
+@attrs.define
+class ServerOptions:
+    """Where runs are stored, and what the stores need (0.8 layout: ``server``)."""
+
+    mlflow_tracking_uri: Optional[str] = _key(
+        None,
+        _text(optional=True),
+        "where runs are stored; a relative path is taken from the project root;"
+        " null means $MLFLOW_TRACKING_URI, else mlruns/ in the project",
+    )
+    stores_environment_variables: Dict[str, Any] = _variables_key()
+    credentials: Optional[str] = _key(
+        None,
+        _text(optional=True),
+        "an entry of credentials.yml whose keys are exported as environment variables",
+    )
+
+
+@attrs.define
+class TrackingExperimentOptions:
+    """The MLflow experiment the runs go to (0.8 layout: always created when missing)."""
+
+    name: Optional[str] = _key(
+        None, _text(optional=True), "experiment name; null means the project's python package"
+    )
+    restore_if_deleted: bool = _key(
+        True, _flag, "restore the experiment when it was deleted; false refuses to run"
+    )
+
+
+@attrs.define
+class DictParamsOptions:
+    """How a dict parameter is logged."""
+
+    flatten: bool = _key(False, _flag, "log each key of a dict parameter as its own MLflow param")
+    recursive: bool = _key(True, _flag, "flatten nested dicts too (with flatten)")
+    sep: str = _key(".", _text(optional=False), "joins the keys of a flattened dict")
+
+
+@attrs.define
+class ParamsOptions:
+    """How kedro parameters become MLflow params."""
+
+    dict_params: DictParamsOptions = _section(DictParamsOptions, "dict parameters")
+    long_params_strategy: str = _key(
+        "fail",
+        _choice(*LONG_PARAMETERS_STRATEGIES),
+        "a value over MLflow's length limit: fail, log it as a tag, or truncate it",
+    )
+
+
+@attrs.define
+class TrackingOptions:
+    """What each run logs, and where (0.8 layout: ``tracking``)."""
+
+    disable_tracking: DisableTrackingOptions = _section(
+        DisableTrackingOptions, "runs that are not tracked"
+    )
+    experiment: TrackingExperimentOptions = _section(
+        TrackingExperimentOptions, "the MLflow experiment"
+    )
+    run: RunOptions = _section(RunOptions, "the MLflow run")
+    params: ParamsOptions = _section(ParamsOptions, "how parameters are logged")
+
+
+@attrs.define
+class ServerTrackingLayout:
+    """mlflow.yml as kedro-mlflow 0.8 writes it: ``server``, ``tracking``, ``ui``."""
+
+    server: ServerOptions = _section(ServerOptions, "the tracking server and its stores")
+    tracking: TrackingOptions = _section(TrackingOptions, "what each kedro run logs")
+    ui: UiOptions = _section(UiOptions, "defaults of `kedro mlflow ui`")
 
 
 class _class_or_instance_method:
@@ -261,6 +385,7 @@ class KedroMlflowConfig:
         _text(optional=True),
         "an entry of credentials.yml whose keys are exported as environment variables",
     )
+    stores_environment_variables: Dict[str, Any] = _variables_key()
     disable_tracking: DisableTrackingOptions = _section(
         DisableTrackingOptions, "runs that are not tracked"
     )
@@ -286,6 +411,9 @@ class KedroMlflowConfig:
     tracking_uri_from_environment: bool = attrs.field(
         default=False, kw_only=True, eq=False, metadata={"yaml": False}
     )
+    # The layout the file was written in ("0.7" flat, "0.8" server/tracking): errors
+    # name keys the way that file spells them.
+    layout: str = attrs.field(default=FLAT, kw_only=True, eq=False, metadata={"yaml": False})
 
     @_class_or_instance_method
     def from_dict(
@@ -307,7 +435,13 @@ class KedroMlflowConfig:
         if isinstance(cls, KedroMlflowConfig):
             return cls._update_from_dict(data)
         check_size(data)
-        config = structure(cls, data)
+        layout = detect_layout(data)
+        if layout == FLAT:
+            config = _structure_flat(cls, data)
+        else:
+            nested = structure(ServerTrackingLayout, data)
+            config = structure(cls, flat_from_server_tracking(_unstructure(nested)))
+        config.layout = layout
         config.project_path = project_path
         config.credentials_loader = credentials_loader
         config.source_files = list(source_files or [])
@@ -344,7 +478,39 @@ class KedroMlflowConfig:
         for field in _yaml_fields(type(self)):
             setattr(self, field.name, getattr(fresh, field.name))
         self.tracking_uri_from_environment = fresh.tracking_uri_from_environment
+        self.layout = fresh.layout
         return self
+
+    def file_key(self, key: Optional[str]) -> Optional[str]:
+        """``key`` (a path of this object's fields) as the user's mlflow.yml spells it."""
+        return key_in_layout(key, self.layout)
+
+    # kedro-mlflow 0.8 grouped the settings; code written for it reads these.
+    @property
+    def server(self) -> ServerOptions:
+        """``mlflow_tracking_uri``, ``stores_environment_variables`` and ``credentials``,
+        as kedro-mlflow 0.8's ``server`` section (a copy: set the fields of this object)."""
+        return ServerOptions(
+            mlflow_tracking_uri=self.mlflow_tracking_uri,
+            stores_environment_variables=dict(self.stores_environment_variables),
+            credentials=self.credentials,
+        )
+
+    @property
+    def tracking(self) -> TrackingOptions:
+        """The run settings as kedro-mlflow 0.8's ``tracking`` section (a copy)."""
+        node = self.hooks.node
+        return TrackingOptions(
+            disable_tracking=DisableTrackingOptions(list(self.disable_tracking.pipelines)),
+            experiment=TrackingExperimentOptions(
+                self.experiment.name, self.experiment.restore_if_deleted
+            ),
+            run=RunOptions(self.run.id, self.run.name, self.run.nested),
+            params=ParamsOptions(
+                DictParamsOptions(node.flatten_dict_params, node.recursive, node.sep),
+                node.long_parameters_strategy,
+            ),
+        )
 
     # kedro-mlflow 0.7.3 kept each section as a dict; code written for it reads these.
     @property
@@ -378,6 +544,18 @@ class KedroMlflowConfig:
         from mlflow.tracking import MlflowClient
 
         return MlflowClient(tracking_uri=self.mlflow_tracking_uri)
+
+
+def _structure_flat(cls: type, data: Optional[Mapping[str, Any]]) -> Any:
+    try:
+        return structure(cls, data)
+    except KedroMlflowConfigError as error:
+        if error.key and "." not in error.key and error.problem.startswith("unknown key"):
+            other = ", ".join(_yaml_keys(ServerTrackingLayout))
+            raise KedroMlflowConfigError(
+                f"{error.problem} (or, in kedro-mlflow 0.8's layout: {other})", key=error.key
+            ) from None
+        raise
 
 
 def _credentials_of(session: Any) -> Callable[[], Mapping[str, Any]]:
@@ -446,8 +624,8 @@ def _unstructure(instance: Any) -> Dict[str, Any]:
         value = getattr(instance, field.name)
         if field.metadata.get("section") is not None:
             value = _unstructure(value)
-        elif isinstance(value, list):
-            value = list(value)
+        elif isinstance(value, (list, dict)):
+            value = type(value)(value)
         out[field.name] = value
     return out
 

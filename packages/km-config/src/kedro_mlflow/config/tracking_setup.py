@@ -11,6 +11,7 @@ from urllib.request import Request, urlopen
 
 from .errors import KedroMlflowConfigError
 from .reader import files_defining
+from .schema import variable_name_problem
 from .tracking_uri import redact_uri
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def export_credentials(config: "KedroMlflowConfig") -> None:
         )
     # every name checked before any is exported: nothing is half-exported
     for variable in entry:
-        problem = _variable_name_problem(variable)
+        problem = variable_name_problem(variable)
         if problem:
             raise KedroMlflowConfigError(
                 f"{variable!r} cannot be an environment variable name ({problem}); the keys"
@@ -64,15 +65,13 @@ def export_credentials(config: "KedroMlflowConfig") -> None:
         os.environ[str(variable)] = str(value)
 
 
-def _variable_name_problem(variable: Any) -> str:
-    text = str(variable)
-    if not text:
-        return "it is empty"
-    if "=" in text:
-        return "it holds '='"
-    if "\0" in text:
-        return "it holds a NUL character"
-    return ""
+def export_store_variables(config: "KedroMlflowConfig") -> None:
+    """Export ``stores_environment_variables`` (validated when the file was read).
+
+    Like credentials, their values go to ``os.environ`` only and are never logged.
+    """
+    for variable, value in config.stores_environment_variables.items():
+        os.environ[str(variable)] = str(value)
 
 
 # Longer than a busy server takes to answer its health route, short enough that a
@@ -134,8 +133,12 @@ def _health_problem(url: str, timeout: float) -> Optional[str]:
     return None
 
 
-def config_error(config: "KedroMlflowConfig", key: str, problem: str) -> KedroMlflowConfigError:
-    """An error about ``key`` of ``config``, naming the mlflow.yml that sets it."""
+def config_error(
+    config: "KedroMlflowConfig", key: Optional[str], problem: str
+) -> KedroMlflowConfigError:
+    """An error about ``key`` of ``config``, naming the mlflow.yml that sets it (and the
+    key as that file spells it)."""
+    key = config.file_key(key)
     return KedroMlflowConfigError(problem, key=key, files=files_defining(config.source_files, key))
 
 
@@ -146,7 +149,7 @@ def setup_tracking(config: "KedroMlflowConfig") -> str:
     except KedroMlflowConfigError as error:
         if error.files:  # it names its file already (credentials.yml)
             raise
-        raise error.located(files_defining(config.source_files, error.key)) from None
+        raise config_error(config, error.key, error.problem) from None
 
 
 def _setup_tracking(config: "KedroMlflowConfig") -> str:
@@ -156,6 +159,7 @@ def _setup_tracking(config: "KedroMlflowConfig") -> str:
 
     from .mlflow_compat import experiment_by_name
 
+    export_store_variables(config)
     export_credentials(config)
     check_reachable(
         config.mlflow_tracking_uri, from_environment=config.tracking_uri_from_environment
@@ -177,6 +181,14 @@ def _setup_tracking(config: "KedroMlflowConfig") -> str:
             )
         experiment_id = _create_experiment(client, name)
     elif experiment.lifecycle_stage == LifecycleStage.DELETED:
+        if not config.experiment.restore_if_deleted:
+            raise KedroMlflowConfigError(
+                f"the experiment {name!r} is deleted in {shown} and restore_if_deleted is"
+                " false: restore it (mlflow experiments restore"
+                f" --experiment-id {experiment.experiment_id}), set restore_if_deleted: true,"
+                " or choose another name",
+                key="experiment.restore_if_deleted",
+            )
         if not config.experiment.create:
             raise KedroMlflowConfigError(
                 f"the experiment {name!r} is deleted in {shown} and experiment.create is"
@@ -188,7 +200,7 @@ def _setup_tracking(config: "KedroMlflowConfig") -> str:
         # As kedro-mlflow 0.7.3 did: `create` brings a deleted experiment back.
         client.restore_experiment(experiment.experiment_id)
         logger.info(
-            "The MLflow experiment %r (id %s) was deleted: it is restored (experiment.create"
+            "The MLflow experiment %r (id %s) was deleted: it is restored (restore_if_deleted"
             " is true).",
             name,
             experiment.experiment_id,

@@ -30,7 +30,15 @@ src/{package}/run.py:
 @click.option(
     "--silent", "-s", is_flag=True, help="Do not print the message that names the file written."
 )
-def init(env: str, force: bool, silent: bool) -> None:
+@click.option(
+    "--layout",
+    type=click.Choice(["0.7", "0.8"]),
+    default="0.7",
+    show_default=True,
+    help="0.7: the flat file of kedro-mlflow 0.7.x; 0.8: the server / tracking / ui"
+    " sections of kedro-mlflow 0.8.x. Both are read alike.",
+)
+def init(env: str, force: bool, silent: bool, layout: str) -> None:
     """Write mlflow.yml, every key at its documented value, into conf/<env>/ (the project's
     CONF_ROOT in place of conf when it sets one)."""
     from kedro_mlflow.config import render_mlflow_yml
@@ -57,7 +65,7 @@ def init(env: str, force: bool, silent: bool) -> None:
             fg="yellow",
         )
         return
-    target.write_text(render_mlflow_yml(project.package_name), encoding="utf-8")
+    target.write_text(render_mlflow_yml(project.package_name, layout=layout), encoding="utf-8")
     if not silent:
         click.secho(f"'{shown}' successfully updated.", fg="green")
     if not plugin_hooks_auto_registered():
