@@ -94,10 +94,20 @@ def test_bad_metrics_send_nothing(server_tracking):
 
 
 def test_interactive_save_starts_a_run_on_the_server(server_tracking):
-    MlflowMetricDataSet(key="m").save(1.0)
+    MlflowMetricsDataSet().save({"m": {"value": 1.0, "step": 0}})
     run = mlflow.active_run()
     assert run is not None and run.info.experiment_id == server_tracking.experiment_id
     assert server_tracking.client.get_run(run.info.run_id).data.metrics == {"m": 1.0}
+
+
+def test_a_single_metric_without_a_run_logs_nothing_on_the_server(server_tracking):
+    """As the 0.8.1 guide documents: MlflowMetricDataSet starts no run of its own."""
+    client = server_tracking.client
+    before = client.search_runs([server_tracking.experiment_id])
+    with pytest.raises(DataSetError, match="no MLflow run is active"):
+        MlflowMetricDataSet(key="m").save(1.0)
+    assert mlflow.active_run() is None
+    assert client.search_runs([server_tracking.experiment_id]) == before
 
 
 def test_artifacts_go_to_the_server_and_come_back(server_tracking, local_data):

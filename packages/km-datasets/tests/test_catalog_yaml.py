@@ -286,3 +286,34 @@ def test_a_bad_entry_names_the_entry_and_the_argument(data):
             """,
             data,
         )
+
+
+def test_metric_entries_of_the_0_8_1_guide(client, data):
+    catalog = catalog_from(
+        """
+        my_model_metric:
+          type: kedro_mlflow.io.metrics.MlflowMetricDataSet
+          load_args:
+            step: 1
+          save_args:
+            mode: append
+        my_metric_history:
+          type: kedro_mlflow.io.metrics.MlflowMetricHistoryDataSet
+          key: my_awesome_name
+          load_args:
+            mode: dict
+          save_args:
+            mode: list
+        """,
+        data,
+    )
+    # what the hooks do before a run: a metric without key takes its entry's name
+    catalog._data_sets["my_model_metric"].set_catalog_name("my_model_metric")
+    with mlflow.start_run() as run:
+        for value in (0.0, 0.1, 0.2):
+            catalog.save("my_model_metric", value)
+        catalog.save("my_metric_history", [0.1, 0.2, 0.3])
+        assert catalog.load("my_model_metric") == pytest.approx(0.1)
+        assert catalog.load("my_metric_history") == {0: 0.1, 1: 0.2, 2: 0.3}
+    history = client.get_metric_history(run.info.run_id, "my_model_metric")
+    assert sorted((m.step, m.value) for m in history) == [(0, 0.0), (1, 0.1), (2, 0.2)]

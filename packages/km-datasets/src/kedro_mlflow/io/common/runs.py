@@ -74,12 +74,13 @@ def run_to_read(owner: str, run_id: Optional[str]) -> str:
     return active
 
 
-def run_to_log(owner: str, run_id: Optional[str]) -> str:
+def run_to_log(owner: str, run_id: Optional[str], start: bool = True) -> str:
     """The run a save logs to: ``run_id`` when given, else the active run, else a new one.
 
     A new run is started the way ``mlflow.log_metric`` starts one: in the current
     experiment, left active for the next saves until ``mlflow.end_run()`` (or the end of
-    the process). The log says which run it is.
+    the process). The log says which run it is. With ``start=False`` (datasets whose
+    guide says they never create a run) the save fails instead, and nothing is logged.
     """
     if run_id:
         existing_run(owner, run_id)
@@ -87,6 +88,13 @@ def run_to_log(owner: str, run_id: Optional[str]) -> str:
     active = active_run_id()
     if active is not None:
         return active
+    if not start:
+        raise DataSetError(
+            f"{owner}: there is no run to log to: no MLflow run is active and no run_id was"
+            " given, and this dataset does not start a run. Start one (mlflow.start_run()),"
+            " give run_id, or save in a kedro run tracked by kedro-mlflow's hooks;"
+            " nothing was logged"
+        )
     return start_run_for(owner)
 
 

@@ -6,7 +6,7 @@ During a tracked kedro run the calls are sent in the background (see
 
 import logging
 import time
-from typing import Dict, Iterable, List, Mapping
+from typing import Dict, Iterable, List, Mapping, Tuple
 
 from kedro.io.core import DataSetError
 from mlflow.entities import Metric
@@ -16,7 +16,7 @@ from kedro_mlflow.io.common import tracking_client
 from kedro_mlflow.io.common.deferred import deferring, log_call, wait_for_deferred
 from kedro_mlflow.io.common.runs import short_message
 
-from .values import Point
+from .values import Point, StampedPoint
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +32,22 @@ def log_points(owner: str, run_id: str, points: Mapping[str, Iterable[Point]]) -
     send is a DataSetError naming ``owner`` (the dataset), the metrics and the run,
     raised by the save, or by the hooks' flush when sending is deferred.
     """
-    timestamp = int(time.time() * 1000)
-    metrics = [
-        Metric(key, value, timestamp, step)
+    stamped = {
+        key: [(step, value, None) for step, value in key_points]
         for key, key_points in points.items()
-        for step, value in key_points
+    }
+    return log_stamped_points(owner, run_id, stamped)
+
+
+def log_stamped_points(
+    owner: str, run_id: str, points: Mapping[str, Iterable[StampedPoint]]
+) -> int:
+    """As :func:`log_points`, a point's own timestamp kept where it has one."""
+    now = int(time.time() * 1000)
+    metrics = [
+        Metric(key, value, now if timestamp is None else timestamp, step)
+        for key, key_points in points.items()
+        for step, value, timestamp in key_points
     ]
     client = tracking_client()
 
@@ -72,7 +83,18 @@ def latest_values(run_id: str) -> Dict[str, float]:
 
 def read_history(run_id: str, key: str) -> List[Point]:
     """Every point of the metric ``key``, ordered by step then by logging time."""
+    return [(step, value) for step, value, _ in read_stamped_history(run_id, key)]
+
+
+def read_stamped_history(run_id: str, key: str) -> List[Tuple[int, float, int]]:
+    """Every (step, value, timestamp) of the metric ``key``, ordered by step then time."""
     wait_for_deferred()
     history = metric_history(tracking_client(), run_id, key)
     ordered = sorted(history, key=lambda metric: (metric.step, metric.timestamp))
-    return [(int(metric.step), float(metric.value)) for metric in ordered]
+    return [(int(metric.step), float(metric.value), int(metric.timestamp)) for metric in ordered]
+
+
+def next_step(run_id: str, key: str) -> int:
+    """The step after the largest step of ``key`` in the run (0 for a new metric)."""
+    steps = [step for step, _, _ in read_stamped_history(run_id, key)]
+    return max(steps) + 1 if steps else 0

@@ -7,7 +7,7 @@ of it, so bad input never leaves half a history in a run.
 
 import numbers
 import re
-from typing import Any, Dict, List, Mapping, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from kedro.io.core import DataSetError
 
@@ -15,6 +15,9 @@ from kedro_mlflow.io.common.checks import describe
 
 # (step, value): one point of a metric's history.
 Point = Tuple[int, float]
+# (step, value, timestamp in ms or None for "when it is logged"): a point of a history
+# whose entries may carry their own time (kedro-mlflow 0.8.1's "history" shape).
+StampedPoint = Tuple[int, float, Optional[int]]
 
 # What MLflow accepts in a metric name (its own check, the same from 1.x to 2.x).
 _KEY_CHARACTERS = re.compile(r"^[/\w.\- ]+$")
@@ -64,22 +67,45 @@ def check_step(owner: str, where: str, step: Any) -> int:
     return step
 
 
-def _point(owner: str, where: str, entry: Any, default_step: int) -> Point:
-    """One ``{"value": v, "step": s}`` entry; a missing step is ``default_step``."""
+def check_timestamp(owner: str, where: str, timestamp: Any) -> int:
+    """A metric timestamp: milliseconds since the epoch, an integer that fits 64 bits."""
+    if isinstance(timestamp, bool) or not isinstance(timestamp, numbers.Integral):
+        raise bad_input(
+            owner, f"{where}: the timestamp must be an integer (ms), got {describe(timestamp)}"
+        )
+    timestamp = int(timestamp)
+    if not 0 <= timestamp <= _STEP_RANGE[1]:
+        raise bad_input(owner, f"{where}: the timestamp {timestamp} is not a time in ms")
+    return timestamp
+
+
+def _stamped_point(
+    owner: str, where: str, entry: Any, default_step: int, timestamps: bool
+) -> StampedPoint:
+    """One ``{"value": v, "step": s}`` entry (and ``"timestamp"`` when ``timestamps``)."""
+    fields = ("value", "step", "timestamp") if timestamps else ("value", "step")
     if not isinstance(entry, Mapping):
         raise bad_input(
             owner, f"{where}: expected {{'value': <number>, 'step': <int>}}, got {describe(entry)}"
         )
-    unknown = sorted(str(key) for key in entry if key not in ("value", "step"))
+    unknown = sorted(str(key) for key in entry if key not in fields)
     if unknown:
-        raise bad_input(
-            owner, f"{where}: unknown keys {unknown}; an entry has 'value' and optionally 'step'"
-        )
+        optional = " and optionally 'step'" + (" and 'timestamp'" if timestamps else "")
+        raise bad_input(owner, f"{where}: unknown keys {unknown}; an entry has 'value'{optional}")
     if "value" not in entry:
         raise bad_input(owner, f"{where}: the entry has no 'value'")
     value = check_value(owner, where, entry["value"])
     step = entry.get("step")
     step = default_step if step is None else check_step(owner, where, step)
+    timestamp = entry.get("timestamp")
+    if timestamp is not None:
+        timestamp = check_timestamp(owner, where, timestamp)
+    return step, value, timestamp
+
+
+def _point(owner: str, where: str, entry: Any, default_step: int) -> Point:
+    """One ``{"value": v, "step": s}`` entry; a missing step is ``default_step``."""
+    step, value, _ = _stamped_point(owner, where, entry, default_step, timestamps=False)
     return step, value
 
 
@@ -114,30 +140,64 @@ def parse_metrics(owner: str, data: Any) -> Dict[str, List[Point]]:
     return parsed
 
 
-def parse_history(owner: str, data: Any) -> List[Point]:
+# The shapes a whole history can take, as kedro-mlflow 0.8.1 names them.
+HISTORY_SHAPES = {
+    "list": "a list of numbers (value i at step i)",
+    "dict": "a mapping of steps to numbers",
+    "history": "a list of {'step': <int>, 'value': <number>, 'timestamp': <ms>} entries",
+}
+
+
+def history_shape(data: Any) -> Optional[str]:
+    """Which of :data:`HISTORY_SHAPES` ``data`` is in (``None``: none of them)."""
+    if isinstance(data, Mapping):
+        return "dict"
+    if isinstance(data, (list, tuple)):
+        # an empty list fits every list shape; a mixed one is read entry by entry
+        if data and all(isinstance(entry, Mapping) for entry in data):
+            return "history"
+        return "list"
+    return None
+
+
+def parse_history(owner: str, data: Any, expected: Optional[str] = None) -> List[StampedPoint]:
     """The points of one metric given as a list of values, ``{step: value}`` or entries.
 
     - ``[v0, v1, ...]``: value ``vi`` at step ``i``;
     - ``{s0: v0, s1: v1}``: each value at its step;
-    - ``[{"step": s, "value": v}, ...]``: as in ``MlflowMetricsDataSet`` (a missing
-      step is the entry's position).
+    - ``[{"step": s, "value": v, "timestamp": t}, ...]``: as in ``MlflowMetricsDataSet``
+      (a missing step is the entry's position), with an optional timestamp in ms.
+
+    ``expected`` (a key of :data:`HISTORY_SHAPES`) refuses data in another shape: a
+    dataset told which shape it saves treats anything else as a mistake.
     """
+    found = history_shape(data)
+    if found is None:
+        raise bad_input(
+            owner,
+            "expected a metric history: a list of numbers, a mapping of steps to numbers, or a"
+            f" list of {{'step': <int>, 'value': <number>}}, got {describe(data)}",
+        )
+    if expected is not None and found != expected and data:
+        raise bad_input(
+            owner,
+            f"save_args mode {expected!r} expects {HISTORY_SHAPES[expected]},"
+            f" got {found!r} data: {describe(data)[:200]}",
+        )
     if isinstance(data, Mapping):
         return [
-            (check_step(owner, f"step {step!r}", step), check_value(owner, f"step {step!r}", value))
+            (
+                check_step(owner, f"step {step!r}", step),
+                check_value(owner, f"step {step!r}", value),
+                None,
+            )
             for step, value in data.items()
         ]
-    if isinstance(data, (list, tuple)):
-        points = []
-        for index, entry in enumerate(data):
-            where = f"entry {index}"
-            if isinstance(entry, Mapping):
-                points.append(_point(owner, where, entry, index))
-            else:
-                points.append((index, check_value(owner, where, entry)))
-        return points
-    raise bad_input(
-        owner,
-        "expected a metric history: a list of numbers, a mapping of steps to numbers, or a"
-        f" list of {{'step': <int>, 'value': <number>}}, got {describe(data)}",
-    )
+    points: List[StampedPoint] = []
+    for index, entry in enumerate(data):
+        where = f"entry {index}"
+        if isinstance(entry, Mapping) and expected != "list":
+            points.append(_stamped_point(owner, where, entry, index, timestamps=True))
+        else:
+            points.append((index, check_value(owner, where, entry), None))
+    return points

@@ -1,8 +1,10 @@
 """MlflowModelSaverDataSet: a model saved to a local folder with its flavor (kedro-versioned)."""
 
+import logging
+import re
 import shutil
 import uuid
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import Any, Dict, Optional, Union
 
 from kedro.io.core import AbstractVersionedDataSet, DataSetError, Version, get_protocol_and_path
@@ -12,14 +14,32 @@ from kedro_mlflow.io.common.checks import argument_error, optional_mapping
 from .flavor import PYFUNC_WORKFLOWS, Flavor, check_reserved
 from .mlflow_abstract_model_dataset import MlflowAbstractModelDataSet
 
+logger = logging.getLogger(__name__)
+
+# A module's import path: what a flavor is, and what a folder path with a slash is not.
+_MODULE_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+
+
+def _in_release_order(flavor: Any, filepath: Any) -> bool:
+    """Whether the two were given in kedro-mlflow 0.8.1's positional order (filepath first).
+
+    Only when that reading is the one that makes sense: ``flavor`` cannot be a module's
+    import path (it has a slash, a dash...) and ``filepath`` is one.
+    """
+    if not isinstance(filepath, str) or not _MODULE_PATH.match(filepath):
+        return False
+    if isinstance(flavor, PurePath):  # a path object is never a flavor
+        return True
+    return isinstance(flavor, str) and not _MODULE_PATH.match(flavor)
+
 
 class MlflowModelSaverDataSet(MlflowAbstractModelDataSet, AbstractVersionedDataSet):
     """A model in a local folder, written by its flavor's ``save_model`` (MLflow's format).
 
-    It logs nothing itself; wrap it in an ``MlflowArtifactDataSet`` to also log the
-    folder to the run. With ``versioned: True`` (or ``version``) each save goes to a new
-    kedro version folder; without, a save replaces the folder (the old one is removed
-    only once the new one is written).
+    It logs nothing itself (as the kedro-mlflow guides document); wrap it in an
+    ``MlflowArtifactDataSet`` to also log the folder to the run. With ``versioned: True``
+    (or ``version``) each save goes to a new kedro version folder; without, a save
+    replaces the folder (the old one is removed only once the new one is written).
 
     Args:
         flavor: the flavor module: ``mlflow.sklearn``, any built-in one, or the import
@@ -29,7 +49,12 @@ class MlflowModelSaverDataSet(MlflowAbstractModelDataSet, AbstractVersionedDataS
             and flavors with pyfunc's API: the saved object is passed as that argument.
         load_args: keyword arguments of the flavor's ``load_model``.
         save_args: keyword arguments of the flavor's ``save_model``.
+        log_args: accepted for kedro-mlflow 0.8.1's catalogs, which may carry it, and
+            ignored as that release ignores it: the dataset logs nothing (a warning says so).
         version: a kedro ``Version``, or a version string to load (as in the docs).
+
+    ``MlflowModelSaverDataSet(filepath, flavor)``, 0.8.1's positional order, is read as
+    such when the first argument cannot be a flavor's import path and the second is one.
     """
 
     def __init__(
@@ -39,9 +64,12 @@ class MlflowModelSaverDataSet(MlflowAbstractModelDataSet, AbstractVersionedDataS
         pyfunc_workflow: Optional[str] = None,
         load_args: Optional[Dict[str, Any]] = None,
         save_args: Optional[Dict[str, Any]] = None,
+        log_args: Optional[Dict[str, Any]] = None,
         version: Union[Version, str, None] = None,
     ) -> None:
         owner = type(self).__name__
+        if _in_release_order(flavor, filepath):
+            flavor, filepath = filepath, flavor
         self._flavor = Flavor(owner, flavor, pyfunc_workflow, ("save_model", "load_model"))
         if not isinstance(filepath, (str, Path)) or not str(filepath).strip():
             raise argument_error(owner, "filepath", "a local folder path", filepath)
@@ -55,6 +83,15 @@ class MlflowModelSaverDataSet(MlflowAbstractModelDataSet, AbstractVersionedDataS
         self._load_args = optional_mapping(owner, "load_args", load_args)
         self._save_args = optional_mapping(owner, "save_args", save_args)
         check_reserved(owner, "save_args", self._save_args, ("path", *PYFUNC_WORKFLOWS))
+        self._log_args = optional_mapping(owner, "log_args", log_args)
+        if self._log_args:
+            logger.warning(
+                "%s (%s): log_args is ignored: this dataset saves the model to its folder"
+                " and logs nothing to MLflow, as kedro-mlflow 0.8.1 did. To also log it,"
+                " wrap the entry in kedro_mlflow.io.artifacts.MlflowArtifactDataSet",
+                owner,
+                filepath,
+            )
         super().__init__(filepath=PurePosixPath(path), version=version)
 
     def _save(self, model: Any) -> None:
@@ -89,5 +126,6 @@ class MlflowModelSaverDataSet(MlflowAbstractModelDataSet, AbstractVersionedDataS
             "pyfunc_workflow": self._flavor.pyfunc_workflow,
             "load_args": sorted(self._load_args) or None,
             "save_args": sorted(self._save_args) or None,
+            "log_args": sorted(self._log_args) or None,
             "version": self._version,
         }
