@@ -76,6 +76,8 @@ TEST_REQUIREMENTS = [
     # km-pipelineml: the iris-like test project, and property-based pipeline shapes.
     "scikit-learn",
     "hypothesis",
+    # the meta-package's line magics, run in a real IPython shell
+    "ipython",
     # tests-integration: `mlflow server` over a PostgreSQL store. 2.9.9 is the last
     # release with cp37 wheels (2.9.10 has cp38, 2.9.11 neither): one pin for every cell.
     "psycopg2-binary>=2.9.5,<2.9.10",

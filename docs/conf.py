@@ -1,10 +1,12 @@
 """Sphinx configuration of the kedro-mlflow user guide (built by `nox -s docs`).
 
-Three pieces of the guide are generated at build time from the installed packages, so
+Four pieces of the guide are generated at build time from the installed packages, so
 that they cannot drift from the code:
 
 - ``{mlflow-yml-keys}``: the table of every mlflow.yml key, its default and its help,
   from ``kedro_mlflow.config.iter_keys()``;
+- ``{mlflow-yml-layouts}``: each key's path in the flat (0.7) and the server/tracking
+  (0.8) layouts, side by side;
 - ``{mlflow-yml-template}``: the file ``kedro mlflow init`` writes, from
   ``kedro_mlflow.config.render_mlflow_yml()``;
 - ``{package-readme}`` / ``{package-changelog}``: a package's README or CHANGELOG from
@@ -124,15 +126,38 @@ class MlflowYmlKeys(_MarkdownDirective):
         return lines
 
 
+class MlflowYmlLayouts(_MarkdownDirective):
+    """Each key in both layouts side by side: 0.7's flat path, 0.8's path, default."""
+
+    def markdown(self) -> List[str]:
+        from kedro_mlflow.config import KedroMlflowConfig, ServerTrackingLayout, iter_keys
+        from kedro_mlflow.config.layouts import flat_key_of
+
+        lines = ["| 0.7 layout (flat) | 0.8 layout | default |", "| --- | --- | --- |"]
+        nested = {
+            flat_key_of(key.path): key.path
+            for key in iter_keys(ServerTrackingLayout)
+            if not key.is_section
+        }
+        for key in iter_keys(KedroMlflowConfig):
+            if key.is_section:
+                continue
+            other = f"`{nested[key.path]}`" if key.path in nested else "(not in this layout)"
+            lines.append(f"| `{key.path}` | {other} | {_format_default(key.default)} |")
+        return lines
+
+
 class MlflowYmlTemplate(SphinxDirective):
-    """The mlflow.yml that `kedro mlflow init` writes, for a given package name."""
+    """The mlflow.yml that `kedro mlflow init` writes, for a package name (and a layout)."""
 
     required_arguments = 1
+    optional_arguments = 1
 
     def run(self) -> List[nodes.Node]:
         from kedro_mlflow.config import render_mlflow_yml
 
-        text = render_mlflow_yml(self.arguments[0])
+        layout = self.arguments[1] if len(self.arguments) > 1 else "0.7"
+        text = render_mlflow_yml(self.arguments[0], layout=layout)
         block = nodes.literal_block(text, text, language="yaml")
         return [block]
 
@@ -200,6 +225,7 @@ def setup(app: Any) -> dict:
     app.connect("autodoc-process-docstring", _remember_property, priority=400)
     app.connect("autodoc-process-docstring", _restore_property, priority=600)
     app.add_directive("mlflow-yml-keys", MlflowYmlKeys)
+    app.add_directive("mlflow-yml-layouts", MlflowYmlLayouts)
     app.add_directive("mlflow-yml-template", MlflowYmlTemplate)
     app.add_directive("package-file", PackageFile)
     return {"parallel_read_safe": True}

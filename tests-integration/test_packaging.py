@@ -204,7 +204,7 @@ def test_the_line_magic_loads_and_prints_the_versions():
     (entry_point,) = [
         ep
         for ep in pkg_resources.iter_entry_points("kedro.line_magic")
-        if ep.dist.project_name == META
+        if ep.dist.project_name == META and ep.name == "kedro_mlflow"
     ]
     magic = entry_point.load()  # what `kedro ipython` does before registering it
     assert magic.__name__ == "kedro_mlflow_info"
@@ -213,3 +213,48 @@ def test_the_line_magic_loads_and_prints_the_versions():
     assert result.returncode == 0, result.stderr
     assert f"kedro-mlflow: {VERSION}" in result.stdout.splitlines()
     assert f"km-cli: {metadata.version('km-cli')}" in result.stdout.splitlines()
+
+
+# What `kedro ipython` / `kedro jupyter` do with the line magics of the plugins (kedro's
+# ipython start-up, 0.16 and 0.17): load the `kedro.line_magic` entry points with
+# pkg_resources and register each one.
+_NOTEBOOK = """
+import sys
+import pkg_resources
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.core.magic import needs_local_scope, register_line_magic
+from kedro_mlflow.config.kedro_compat import load_project_context
+
+shell = InteractiveShell.instance()
+shell.push({"context": load_project_context(sys.argv[1])})
+for entry_point in pkg_resources.iter_entry_points("kedro.line_magic"):
+    register_line_magic(needs_local_scope(entry_point.load()))
+shell.run_line_magic("reload_kedro_mlflow", "")
+mlflow, client = shell.user_ns["mlflow"], shell.user_ns["mlflow_client"]
+experiment = client.get_experiment_by_name("km_magic")
+print("tracking:", mlflow.get_tracking_uri())
+print("experiment:", experiment.name if experiment else None)
+"""
+
+
+def test_reload_kedro_mlflow_sets_mlflow_up_in_a_notebook(tmp_path: Path):
+    """kedro-mlflow 0.8.1's `%reload_kedro_mlflow`, in a real IPython shell."""
+    from projects import KEDRO, new_project
+
+    project = new_project(tmp_path, "km-magic", "km_magic", mlflow=False)
+    init = subprocess.run([KEDRO, "mlflow", "init"], cwd=project, capture_output=True, text=True)
+    assert init.returncode == 0, init.stderr
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    result = subprocess.run(
+        [sys.executable, "-c", _NOTEBOOK, str(project)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    mlruns = (project / "mlruns").resolve().as_uri()
+    assert f"MLflow tracks to {mlruns}, experiment 'km_magic'" in result.stdout
+    assert f"tracking: {mlruns}" in result.stdout.splitlines()
+    assert "experiment: km_magic" in result.stdout.splitlines()

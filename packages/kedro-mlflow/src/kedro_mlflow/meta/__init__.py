@@ -10,9 +10,12 @@ That group is the one `kedro info` reads that kedro does not load on every call 
 loads it only in `kedro ipython` / `kedro jupyter` sessions, to register line magics):
 `kedro --help` never pays for resolving the meta-package's requirements. In those
 sessions it adds ``%kedro_mlflow_info``, which prints the installed packages of the
-plugin. Keep this module light: of the plugin it imports only kedro_mlflow.config,
-which does not import mlflow.
+plugin, and ``%reload_kedro_mlflow`` (kedro-mlflow 0.8's), which sets MLflow up from
+the project's mlflow.yml. Keep this module light: of the plugin it imports only
+kedro_mlflow.config.installation, which does not import mlflow.
 """
+
+from typing import Any, Dict, Optional
 
 from kedro_mlflow.config.installation import DISTRIBUTIONS as PACKAGES
 from kedro_mlflow.config.installation import metadata
@@ -35,3 +38,38 @@ def kedro_mlflow_info(line: str = "", local_ns: object = None) -> None:
     """IPython line magic: print the version of each package of kedro-mlflow."""
     for name, version in installed_versions().items():
         print(f"{name}: {version or 'not installed'}")
+
+
+def reload_kedro_mlflow(line: str = "", local_ns: Optional[Dict[str, Any]] = None) -> None:
+    """IPython line magic: point MLflow at the project's mlflow.yml, in a notebook.
+
+    In a `kedro ipython` / `kedro jupyter` session (whose ``session`` or ``context`` it
+    reads), it exports the credentials, sets the tracking URI and the experiment, and
+    makes ``mlflow`` and ``mlflow_client`` (an ``MlflowClient`` on that URI) names of the
+    notebook. Run it again after editing mlflow.yml.
+    """
+    import mlflow
+    from mlflow.tracking import MlflowClient
+
+    from kedro_mlflow.config import get_mlflow_config
+    from kedro_mlflow.config.tracking_uri import redact_uri
+
+    namespace = local_ns if local_ns is not None else {}
+    source = namespace.get("session") or namespace.get("context")
+    config = get_mlflow_config(source)  # None: the active session, else the working dir
+    config.setup()
+    names = {"mlflow": mlflow, "mlflow_client": MlflowClient(config.mlflow_tracking_uri)}
+    shell = _ipython_shell()
+    if shell is not None:
+        shell.push(names)
+    namespace.update(names)
+    shown = redact_uri(config.mlflow_tracking_uri)
+    print(f"MLflow tracks to {shown}, experiment {config.experiment.name!r}")
+
+
+def _ipython_shell() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # called as a plain function, outside IPython
+        return None
+    return get_ipython()

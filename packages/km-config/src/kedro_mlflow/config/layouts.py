@@ -88,6 +88,14 @@ def key_in_layout(flat_key: Optional[str], layout: str) -> Optional[str]:
     return flat_key
 
 
+def flat_key_of(nested_key: str) -> str:
+    """The flat-layout path that holds the value of a 0.8-layout key path."""
+    for prefix in sorted(_TO_FLAT, key=len, reverse=True):
+        if nested_key == prefix or nested_key.startswith(prefix + "."):
+            return _TO_FLAT[prefix] + nested_key[len(prefix) :]
+    return nested_key
+
+
 def _lookup(values: Mapping[str, Any], path: str) -> Tuple[bool, Any]:
     current: Any = values
     for part in path.split("."):

@@ -24,9 +24,11 @@ __all__ = [
     "dataset_input",
     "experiment_by_name",
     "forget_active_run",
+    "log_model_argument_problem",
     "max_param_length",
     "max_tag_length",
     "metric_history",
+    "model_registry_problem",
     "models_env_options",
     "param_key_problem",
     "reopen_run",
@@ -254,3 +256,46 @@ def store_creation_command(uri: str) -> str:
     """
     command = "search" if MLFLOW_VERSION >= (2, 0, 0) else "list"
     return f"MLFLOW_TRACKING_URI='{uri}' mlflow experiments {command}"
+
+
+# The mlflow release that added each argument of ``mlflow.pyfunc.log_model`` newer than 1.9.
+_LOG_MODEL_ARGUMENT_SINCE = {
+    "pip_requirements": (1, 20, 0),
+    "extra_pip_requirements": (1, 20, 0),
+}
+
+
+def log_model_argument_problem(argument: str) -> Optional[str]:
+    """Why the installed ``mlflow.pyfunc.log_model`` cannot take ``argument``, or None.
+
+    Read from the function itself, so the answer holds for any release; the table above
+    only says which release to upgrade to.
+    """
+    import inspect
+
+    import mlflow.pyfunc
+
+    if argument in inspect.signature(mlflow.pyfunc.log_model).parameters:
+        return None
+    since = _LOG_MODEL_ARGUMENT_SINCE.get(argument)
+    needed = "mlflow>=" + ".".join(map(str, since)) if since else "a newer mlflow"
+    return (
+        f"mlflow.pyfunc.log_model takes {argument} from {needed} on; this environment has"
+        f" mlflow {mlflow.__version__}"
+    )
+
+
+def model_registry_problem(model_name: str) -> Optional[str]:
+    """Why the current registry cannot register a model called ``model_name``, or None.
+
+    Asks the registry about the name, which writes nothing: a store without a registry
+    (a file store before mlflow 2.x), an unreachable server or a bad name fails here,
+    before a model is logged, instead of after it.
+    """
+    try:
+        MlflowClient().get_registered_model(model_name)
+    except MlflowException as error:
+        if error.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return None
+        return " ".join(str(error.message).split())
+    return None
