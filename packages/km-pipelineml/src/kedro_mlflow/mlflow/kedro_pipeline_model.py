@@ -1,8 +1,8 @@
 """KedroPipelineModel: an inference pipeline as an MLflow pyfunc ``PythonModel``."""
 
 import copy
-from pathlib import PurePosixPath
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union, overload
 
 from kedro.extras.datasets.pickle import PickleDataSet
 from kedro.io import DataCatalog, MemoryDataSet
@@ -13,27 +13,102 @@ from kedro_mlflow.config.kedro_compat import node_function
 from kedro_mlflow.pipeline.artifacts import (
     catalog_entry,
     check_persisted,
+    local_paths,
     parameter_file_name,
     shipped_dataset,
 )
 from kedro_mlflow.pipeline.copy_modes import CopyMode, check_copy_mode, copied, mode_for
-from kedro_mlflow.pipeline.errors import InputNameError, PipelineMLError, quoted
+from kedro_mlflow.pipeline.errors import InputNameError, ModelOptionError, PipelineMLError, quoted
 from kedro_mlflow.pipeline.pipeline_ml import PipelineML
 from kedro_mlflow.pipeline.validation import inference_output
 from mlflow.pyfunc import PythonModel
 
+# Each release's parameters, in its positional order.
+_FORM_07 = ("pipeline_ml", "catalog", "runner", "copy_mode")
+_FORM_08 = ("pipeline", "catalog", "input_name", "runner", "copy_mode")
+_FORMS = (
+    "kedro-mlflow 0.7.x's form is KedroPipelineModel(pipeline_ml, catalog, runner=None, "
+    "copy_mode=None) with a PipelineML; 0.8.x's is KedroPipelineModel(pipeline, catalog, "
+    "input_name, runner=None, copy_mode=None) with any Pipeline"
+)
+
+
+def _form_arguments(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]:
+    """(``"0.7"`` or ``"0.8"``, ``{parameter: value}``) for KedroPipelineModel's arguments.
+
+    Decided by the arguments alone, never by guessing from an ambiguous value: a
+    keyword only one form has, else the third positional argument (0.8.x's input_name
+    is a string; 0.7.x's runner is a runner object or None).
+    """
+    unknown = set(kwargs) - set(_FORM_07) - set(_FORM_08)
+    if unknown:
+        raise TypeError(
+            f"KedroPipelineModel() got unexpected keyword arguments {quoted(unknown)}; {_FORMS}."
+        )
+    keywords_08 = sorted(set(kwargs) & {"pipeline", "input_name"})
+    if "pipeline_ml" in kwargs and keywords_08:
+        raise ModelOptionError(
+            f"KedroPipelineModel got pipeline_ml= (kedro-mlflow 0.7.x) together with "
+            f"{', '.join(name + '=' for name in keywords_08)} (0.8.x): {_FORMS}. Use one form."
+        )
+    third_is_name = len(args) > 2 and isinstance(args[2], str)
+    if keywords_08 and len(args) > 2 and not third_is_name:
+        raise ModelOptionError(
+            f"KedroPipelineModel got {', '.join(name + '=' for name in keywords_08)} "
+            f"(kedro-mlflow 0.8.x) with a {type(args[2]).__name__} as third positional "
+            f"argument, where 0.8.x takes input_name (0.7.x's runner): {_FORMS}. Use one form."
+        )
+    if keywords_08 or ("pipeline_ml" not in kwargs and third_is_name):
+        form, names = "0.8", _FORM_08
+    else:
+        form, names = "0.7", _FORM_07
+    if len(args) > len(names):
+        raise TypeError(
+            f"KedroPipelineModel() takes at most {len(names)} positional arguments in "
+            f"kedro-mlflow {form}.x's form ({', '.join(names)}), got {len(args)}; {_FORMS}."
+        )
+    given = dict(zip(names, args))
+    twice = set(given) & set(kwargs)
+    if twice:
+        raise TypeError(
+            f"KedroPipelineModel() got multiple values for {quoted(twice)} (by position in "
+            f"kedro-mlflow {form}.x's form and by keyword); {_FORMS}."
+        )
+    given.update(kwargs)
+    missing = [name for name in names[:2] if name not in given]
+    if missing:
+        raise TypeError(
+            f"KedroPipelineModel() missing required arguments {quoted(missing)}; {_FORMS}."
+        )
+    return form, given
+
 
 class KedroPipelineModel(PythonModel):
-    """Runs a PipelineML's inference pipeline on the DataFrame given to ``predict``.
+    """Runs an inference pipeline on the DataFrame given to ``predict``.
 
-    :meth:`from_pipeline` makes one of any pipeline with a single output.
+    Built in either of kedro-mlflow's two forms, told apart by the arguments themselves:
 
-    A model that kedro-mlflow 0.7.x logged (its pickled KedroPipelineModel) loads as
-    one of these, in an environment with the same kedro.
+    - 0.7.x: ``KedroPipelineModel(pipeline_ml, catalog, runner=None, copy_mode=None)``,
+      ``pipeline_ml`` a PipelineML whose inference pipeline becomes the model;
+    - 0.8.x: ``KedroPipelineModel(pipeline, catalog, input_name, runner=None,
+      copy_mode=None)``, ``pipeline`` any kedro Pipeline with one output, every free
+      input but ``input_name`` an artifact. A PipelineML stands for its inference
+      pipeline and its own ``input_name`` (which may then be left out).
+
+    ``pipeline=`` or ``input_name=``, or a string third positional argument, mean the
+    0.8.x form; ``pipeline_ml=`` means 0.7.x's. Mixing them raises
+    :class:`~kedro_mlflow.pipeline.ModelOptionError`. :meth:`from_pipeline` is the 0.8.x
+    form under a name of its own.
+
+    A model that kedro-mlflow 0.7.x or 0.8.x logged (its pickled KedroPipelineModel)
+    loads as one of these, in an environment with the same kedro.
 
     Args:
-        pipeline_ml: The PipelineML whose inference pipeline becomes the model.
+        pipeline_ml: (0.7.x) The PipelineML whose inference pipeline becomes the model.
+        pipeline: (0.8.x) The pipeline that becomes the model, or a PipelineML.
         catalog: The project's catalog: it says how to read each artifact back.
+        input_name: (0.8.x) The free input of ``pipeline`` that receives the data to
+            predict on.
         runner: A kedro runner to run the pipeline with at each ``predict`` (hooks
             and all). None: the nodes' functions are called in order directly, with
             their arguments laid out once at load time; same results, far less
@@ -50,20 +125,88 @@ class KedroPipelineModel(PythonModel):
             applies to artifacts too.
     """
 
-    # kedro-mlflow 0.7.x's order: code that passes runner, copy_mode by position works.
+    @overload
     def __init__(
         self,
         pipeline_ml: PipelineML,
         catalog: DataCatalog,
         runner: Optional[Any] = None,
         copy_mode: CopyMode = None,
-    ) -> None:
-        if not isinstance(pipeline_ml, PipelineML):
+    ) -> None: ...  # kedro-mlflow 0.7.x
+
+    @overload
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        catalog: DataCatalog,
+        input_name: Optional[str] = None,
+        runner: Optional[Any] = None,
+        copy_mode: CopyMode = None,
+    ) -> None: ...  # kedro-mlflow 0.8.x
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Both releases' positional orders must work, and they differ from the third
+        # argument on: the arguments are sorted into one form before anything else.
+        form, given = _form_arguments(args, kwargs)
+        catalog = given["catalog"]
+        if not isinstance(catalog, DataCatalog):
             raise PipelineMLError(
-                "KedroPipelineModel needs a PipelineML (from pipeline_ml_factory), "
-                f"got {type(pipeline_ml).__name__}; for any other pipeline, use "
-                "KedroPipelineModel.from_pipeline(pipeline, catalog, input_name)."
+                f"KedroPipelineModel's catalog must be a kedro DataCatalog, got "
+                f"{type(catalog).__name__}; {_FORMS}."
             )
+        runner = given.get("runner")
+        if runner is not None and not callable(getattr(runner, "run", None)):
+            raise ModelOptionError(
+                f"KedroPipelineModel's runner must be a kedro runner (e.g. SequentialRunner()) "
+                f"or None, got {type(runner).__name__} {runner!r}; {_FORMS}."
+            )
+        copy_mode = given.get("copy_mode")
+        if form == "0.7":
+            pipeline_ml = given["pipeline_ml"]
+            if not isinstance(pipeline_ml, PipelineML):
+                raise PipelineMLError(
+                    "KedroPipelineModel(pipeline_ml, catalog, ...) (kedro-mlflow 0.7.x's "
+                    "form) needs a PipelineML (from pipeline_ml_factory), got "
+                    f"{type(pipeline_ml).__name__}; for any other pipeline, name the input "
+                    "that receives the data: KedroPipelineModel(pipeline, catalog, "
+                    "input_name=...) (0.8.x's form) or "
+                    "KedroPipelineModel.from_pipeline(pipeline, catalog, input_name)."
+                )
+            self._bind_pipeline_ml(pipeline_ml, catalog, copy_mode, runner)
+            return
+        pipeline, input_name = given["pipeline"], given.get("input_name")
+        if isinstance(pipeline, PipelineML):
+            if input_name is not None and input_name != pipeline.input_name:
+                raise InputNameError(
+                    f"KedroPipelineModel got a PipelineML bound to input_name "
+                    f"{pipeline.input_name!r} with input_name={input_name!r}: the model is "
+                    "its inference pipeline, fed through the PipelineML's input_name. Leave "
+                    "input_name out, or pass the inference pipeline (pipeline.inference) "
+                    "to model it with another input."
+                )
+            self._bind_pipeline_ml(pipeline, catalog, copy_mode, runner)
+            return
+        if not isinstance(pipeline, Pipeline):
+            raise PipelineMLError(
+                f"KedroPipelineModel's pipeline must be a kedro Pipeline, got "
+                f"{type(pipeline).__name__}; {_FORMS}."
+            )
+        if input_name is None:
+            raise InputNameError(
+                "KedroPipelineModel(pipeline, catalog, input_name) needs input_name for a "
+                "pipeline that is not a PipelineML: the free input that receives the data "
+                f"to predict on; this pipeline's free inputs are "
+                f"{quoted(pipeline.inputs()) or 'none'}."
+            )
+        self._bind_pipeline(pipeline, catalog, input_name, copy_mode, runner)
+
+    def _bind_pipeline_ml(
+        self,
+        pipeline_ml: PipelineML,
+        catalog: DataCatalog,
+        copy_mode: CopyMode,
+        runner: Optional[Any],
+    ) -> None:
         self._bind(
             pipeline_ml.inference,
             pipeline_ml.input_name,
@@ -92,14 +235,25 @@ class KedroPipelineModel(PythonModel):
             InferenceOutputError, InputNameError, NonPersistedArtifactError,
             ModelOptionError: the pipeline, input or catalog cannot make a model.
         """
+        model = cls.__new__(cls)
+        model._bind_pipeline(pipeline, catalog, input_name, copy_mode, runner)
+        return model
+
+    def _bind_pipeline(
+        self,
+        pipeline: Pipeline,
+        catalog: DataCatalog,
+        input_name: str,
+        copy_mode: CopyMode,
+        runner: Optional[Any],
+    ) -> None:
         output_name = inference_output(pipeline)
         if input_name not in pipeline.inputs():
             raise InputNameError(
                 f"input_name {input_name!r} is not a free input of the pipeline; its free "
                 f"inputs are {quoted(pipeline.inputs()) or 'none'}."
             )
-        model = cls.__new__(cls)
-        model._bind(
+        self._bind(
             pipeline,
             input_name,
             output_name,
@@ -108,7 +262,6 @@ class KedroPipelineModel(PythonModel):
             copy_mode,
             runner,
         )
-        return model
 
     def _bind(
         self,
@@ -131,20 +284,64 @@ class KedroPipelineModel(PythonModel):
         check_persisted(catalog, artifact_names)
         self.artifact_datasets = {name: shipped_dataset(catalog, name) for name in artifact_names}
         self._loaded: Optional[Dict[str, Any]] = None
+        # For extract_pipeline_artifacts only; never pickled (see __getstate__).
+        self._catalog: Optional[DataCatalog] = catalog
+
+    def extract_pipeline_artifacts(
+        self,
+        temp_folder: Union[None, str, Path] = None,
+        *,
+        parameters_saving_folder: Union[None, str, Path] = None,
+    ) -> Dict[str, str]:
+        """``{artifact: local file}``: the ``artifacts`` to log this model with.
+
+        The files are looked up in the catalog the model was built with, at this call
+        (a versioned dataset: its latest version). Parameters are pickled into
+        ``temp_folder`` (kedro-mlflow 0.8.x's keyword: ``parameters_saving_folder``);
+        None: a new temporary folder, which the caller removes once the model is logged.
+
+        Raises:
+            NonPersistedArtifactError: an artifact has no local file (yet).
+            PipelineMLError: the model was unpickled, so it has no catalog to read.
+        """
+        if parameters_saving_folder is not None:
+            if temp_folder is not None:
+                raise ModelOptionError(
+                    "extract_pipeline_artifacts got both temp_folder and "
+                    "parameters_saving_folder (kedro-mlflow 0.8.x's name for it): pass one."
+                )
+            temp_folder = parameters_saving_folder
+        if isinstance(temp_folder, DataCatalog):
+            raise ModelOptionError(
+                "KedroPipelineModel.extract_pipeline_artifacts(temp_folder=None) reads the "
+                "catalog the model was built with: pass no catalog (it is "
+                "PipelineML.extract_pipeline_artifacts that takes one)."
+            )
+        catalog = getattr(self, "_catalog", None)
+        if catalog is None:
+            raise PipelineMLError(
+                "This KedroPipelineModel was unpickled (a logged model): it does not keep "
+                "the catalog, so it cannot extract the artifacts. Its files are the model's "
+                "`artifacts` folder; or build the model again from the project's catalog."
+            )
+        return local_paths(catalog, self.artifact_datasets, temp_folder)
 
     def __getstate__(self) -> Dict[str, Any]:
         # Loaded artifacts and the call plan are rebuilt from the model's files by
-        # load_context.
+        # load_context. The catalog stays behind: it may hold credentials, and a logged
+        # model carries its own copies of the artifacts (so the layout is as before).
         state = self.__dict__.copy()
         state["_loaded"] = None
         state.pop("_steps", None)
+        state.pop("_catalog", None)
         return state
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
-        if "initial_catalog" in state:  # pickled by kedro-mlflow 0.7.x
+        if "initial_catalog" in state:  # pickled by kedro-mlflow 0.7.x or 0.8.x
             state = _state_from_07(state)
         self.__dict__.update(state)
         self._loaded = None
+        self._catalog = None
 
     def load_context(self, context: Any) -> None:
         """Read every artifact once, and lay out each node's call: ``predict`` reuses both."""
@@ -196,26 +393,29 @@ class KedroPipelineModel(PythonModel):
 
 
 def _state_from_07(state: Dict[str, Any]) -> Dict[str, Any]:
-    """Our attributes for a KedroPipelineModel that kedro-mlflow 0.7.x pickled.
+    """Our attributes for a KedroPipelineModel that kedro-mlflow 0.7.x or 0.8.x pickled.
 
-    0.7.x keeps the PipelineML (unpickled as ours already), a catalog of every dataset
-    of the inference pipeline, the runner (a SequentialRunner when none was given) and
-    a copy mode per dataset (None: kedro's default for the data's type).
+    0.7.x keeps the PipelineML (unpickled as ours already), 0.8.x the inference
+    pipeline and its input_name; both keep a catalog of every dataset of the inference
+    pipeline, the runner (a SequentialRunner when none was given) and a copy mode per
+    dataset (None: kedro's default for the data's type).
     """
-    pipeline_ml = state["pipeline_ml"]
-    inference = pipeline_ml.inference
-    input_name = pipeline_ml.input_name
+    if "pipeline_ml" in state:
+        inference = state["pipeline_ml"].inference
+        input_name = state["pipeline_ml"].input_name
+    else:
+        inference, input_name = state["pipeline"], state["input_name"]
     catalog = state["initial_catalog"]
     artifact_datasets = {}
     for name in inference.inputs() - {input_name}:
-        # 0.7.x keeps a parameter's value in memory and ships it pickled: read the file.
+        # 0.7.x/0.8.x keep a parameter's value in memory and ship it pickled: read the file.
         if isinstance(catalog_entry(catalog, name), MemoryDataSet):
             artifact_datasets[name] = PickleDataSet(filepath=parameter_file_name(name))
         else:
             artifact_datasets[name] = shipped_dataset(catalog, name)
     runner = state.get("runner")
     if type(runner).__name__ == "SequentialRunner" and type(runner).__module__.startswith("kedro."):
-        runner = None  # 0.7.x's default: the direct path gives the same results, faster
+        runner = None  # their default: the direct path gives the same results, faster
     return {
         "pipeline": Pipeline(inference.nodes),
         "input_name": input_name,
