@@ -51,6 +51,8 @@ def log_and_load(model, artifacts, artifact_path):
     return mlflow.pyfunc.load_model(f"runs:/{run_id}/{artifact_path}")
 
 
+# the construction is under test, not the store (test_model.py covers both)
+@pytest.mark.parametrize("tracking", ["file"], indirect=True)
 def test_both_forms_log_and_serve_alike(iris, trained, tracking, tmp_path):
     pipeline_ml, catalog, instances = trained
     inference = pipeline_ml.inference
@@ -138,6 +140,8 @@ def test_the_forms_bind_the_same_model_and_keep_runner_and_copy_mode(trained):
         assert set(model.__getstate__()) == PICKLED_ATTRIBUTES
 
 
+# the construction is under test, not the store (test_model.py covers both)
+@pytest.mark.parametrize("tracking", ["file"], indirect=True)
 def test_a_plain_pipeline_in_08_form_ships_its_parameters(iris, trained, tracking, tmp_path):
     """Every free input but input_name is an artifact, parameters included."""
     _, catalog, instances = trained
