@@ -278,10 +278,11 @@ def log_model_argument_problem(argument: str) -> Optional[str]:
     if argument in inspect.signature(mlflow.pyfunc.log_model).parameters:
         return None
     since = _LOG_MODEL_ARGUMENT_SINCE.get(argument)
-    needed = "mlflow>=" + ".".join(map(str, since)) if since else "a newer mlflow"
+    if since is None:
+        return f"mlflow.pyfunc.log_model of mlflow {mlflow.__version__} has no {argument} argument"
     return (
-        f"mlflow.pyfunc.log_model takes {argument} from {needed} on; this environment has"
-        f" mlflow {mlflow.__version__}"
+        f"{argument} needs mlflow>={'.'.join(map(str, since))} (mlflow.pyfunc.log_model has"
+        f" no such argument before); this environment has mlflow {mlflow.__version__}"
     )
 
 

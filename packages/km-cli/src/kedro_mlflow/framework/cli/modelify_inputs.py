@@ -5,10 +5,11 @@ Every function raises ``click.ClickException`` with a message naming the pipelin
 the datasets at fault, so the command stops before anything is logged.
 """
 
+import ast
 import re
 import shutil
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Set, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
 
 import click
 from kedro.extras.datasets.pickle import PickleDataSet
@@ -100,16 +101,158 @@ def gather_artifacts(
     return DataCatalog(entries), paths
 
 
-def load_input(catalog: DataCatalog, input_name: str) -> Any:
-    """``input_name``'s data, for ``--infer-signature``."""
+def load_input(catalog: DataCatalog, input_name: str, reason: str = "--infer-signature") -> Any:
+    """``input_name``'s data, for the options named in ``reason``."""
     try:
         return catalog.load(input_name)
     except Exception as error:
         raise click.ClickException(
-            f"--infer-signature needs the data of {input_name!r}, which the catalog cannot"
-            f" load ({_one_line(error)}). Save it in the catalog, or leave out"
-            " --infer-signature."
+            f"{reason} needs the data of {input_name!r}, which the catalog cannot"
+            f" load ({_one_line(error)}). Save it in the catalog, or leave out {reason}."
         ) from None
+
+
+def first_row(data: Any) -> Any:
+    """The first row of ``data`` (all of it when it has no rows), for ``--infer-input-example``.
+
+    One row is enough to show the input's layout, and it keeps the example small.
+    """
+    rows = getattr(data, "iloc", data)  # pandas objects slice by position through .iloc
+    try:
+        return rows[:1]
+    except Exception:  # a dict, a scalar: mlflow takes it as it is
+        return data
+
+
+def bad_value(option: str, expected: str, value: Any) -> click.ClickException:
+    """The one error every malformed option value gives: the option, what it takes, the value."""
+    return click.ClickException(f"Invalid value for {option}: expected {expected}, got {value!r}.")
+
+
+def parse_copy_mode(value: Optional[str], datasets: Iterable[str]) -> Any:
+    """``--copy-mode``: one mode for every dataset, or a dict of modes per dataset.
+
+    The dict is written as a Python or JSON literal (``{'scaled': 'assign'}``), as
+    kedro-mlflow 0.8.1 took it; it may only name datasets of the pipeline.
+    """
+    from kedro_mlflow.pipeline.copy_modes import COPY_MODES
+
+    if value is None:
+        return None
+    names = "/".join(COPY_MODES)
+    expected = f"one of {names}, or a dict mapping datasets of the pipeline to one of them"
+    if not value.strip().startswith("{"):
+        if value not in COPY_MODES:
+            raise bad_value("--copy-mode", expected, value)
+        return value
+    try:
+        modes = ast.literal_eval(value.strip())
+    except (ValueError, SyntaxError):
+        raise bad_value(
+            "--copy-mode", expected + " (a Python or JSON dict literal)", value
+        ) from None
+    if not isinstance(modes, dict) or not all(
+        isinstance(name, str) and mode in COPY_MODES for name, mode in modes.items()
+    ):
+        raise bad_value("--copy-mode", expected, value)
+    unknown = sorted(set(modes) - set(datasets))
+    if unknown:
+        raise click.ClickException(
+            f"Invalid value for --copy-mode: {quoted(unknown)} is not a dataset of the pipeline;"
+            f" its datasets are {quoted(datasets)}."
+        )
+    return modes
+
+
+def existing_file(option: str, value: str, what: str = "a file") -> Path:
+    """``value`` as an absolute path to an existing file or folder, or a clear error.
+
+    Relative paths start at the working directory, the project's root.
+    """
+    path = Path(value).expanduser().resolve()
+    exists = path.is_file() if what == "a file" else path.exists()
+    if not exists:
+        raise bad_value(option, f"the path of {what} that exists", value)
+    return path
+
+
+def conda_env_file(value: Optional[str]) -> Optional[str]:
+    """``--conda-env``: the path of a conda environment YAML file, checked to be one."""
+    import yaml
+
+    if value is None:
+        return None
+    path = existing_file("--conda-env", value)
+    try:
+        content = yaml.safe_load(path.read_text())
+    except Exception as error:  # yaml.YAMLError, UnicodeDecodeError
+        raise bad_value(
+            "--conda-env", f"a conda environment YAML file ({_one_line(error)})", value
+        ) from None
+    if not isinstance(content, dict) or not isinstance(content.get("dependencies"), list):
+        raise bad_value(
+            "--conda-env",
+            "a conda environment YAML file (a mapping whose dependencies are a list)",
+            value,
+        )
+    return str(path)
+
+
+# A comma followed by a requirement's name starts the next requirement; any other comma
+# belongs to a version specifier (``pandas>=1,<2``).
+_NEXT_REQUIREMENT = re.compile(r",\s*(?=[A-Za-z0-9-])")
+
+
+def parse_requirements(option: str, value: Optional[str]) -> Union[None, str, List[str]]:
+    """``--pip-requirements`` / ``--extra-pip-requirements``, in a form mlflow takes.
+
+    A value naming an existing file, or one that looks like a path (ends in ``.txt`` or
+    holds a ``/``), is a pip requirements file and is passed as its path; anything else
+    is a comma-separated list of requirement specifiers.
+    """
+    if value is None:
+        return None
+    if Path(value).expanduser().is_file() or value.endswith(".txt") or "/" in value:
+        return str(existing_file(option, value, "a pip requirements file"))
+    requirements = [item.strip() for item in _NEXT_REQUIREMENT.split(value)]
+    expected = (
+        "a pip requirements file or a comma-separated list of requirement specifiers"
+        " (e.g. 'pandas>=1,<2,scikit-learn')"
+    )
+    for requirement in requirements:
+        problem = _requirement_problem(requirement)
+        if problem:
+            raise bad_value(option, f"{expected}; {requirement!r} {problem}", value)
+    return requirements
+
+
+def _requirement_problem(requirement: str) -> Optional[str]:
+    if not requirement:
+        return "is empty"
+    if requirement.startswith("-"):  # pip options (-r file, --index-url ...) pass as they are
+        return None
+    try:
+        from packaging.requirements import InvalidRequirement, Requirement
+    except ImportError:  # pragma: no cover - mlflow depends on packaging
+        return None
+    try:
+        Requirement(requirement)
+    except InvalidRequirement:
+        return "is not a requirement specifier"
+    return None
+
+
+def parse_await(value: Optional[str]) -> Optional[int]:
+    """``--await-registration-for``: a whole number of seconds, 0 or more."""
+    if value is None:
+        return None
+    try:
+        seconds = int(value.strip())
+    except ValueError:
+        seconds = -1
+    if seconds < 0:
+        raise bad_value("--await-registration-for", "a whole number of seconds (0 or more)", value)
+    return seconds
 
 
 def _unique_copy(path: Path, folder: Path, used: Set[str]) -> Path:
