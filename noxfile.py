@@ -35,16 +35,24 @@ REPORTS_DIR = ROOT / "reports"
 # and the next processes read it (cheaper than compiling all of site-packages at install).
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
+
+def _our_distributions() -> List[str]:
+    """km-config's one list of our distributions (read, not imported: nox's Python has
+    none of them installed), then the meta-package."""
+    import ast
+
+    module = PACKAGES_DIR / "km-config/src/kedro_mlflow/config/installation.py"
+    values = {}
+    for statement in ast.parse(module.read_text(encoding="utf-8")).body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target = statement.targets[0]
+            if isinstance(target, ast.Name) and target.id in ("DISTRIBUTIONS", "META"):
+                values[target.id] = ast.literal_eval(statement.value)
+    return [*values["DISTRIBUTIONS"], values["META"]]
+
+
 # Install order does not matter to the resolver; this one reads bottom-up.
-PACKAGES = [
-    "km-config",
-    "km-datasets",
-    "km-pipelineml",
-    "km-hooks",
-    "km-cli-entrypoint",
-    "km-cli",
-    "kedro-mlflow",
-]
+PACKAGES = _our_distributions()
 # The meta-package has no code.
 PACKAGES_WITH_TESTS = [name for name in PACKAGES if name != "kedro-mlflow"]
 
@@ -396,10 +404,11 @@ RUFF = "ruff==0.14.5"
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check over the whole repository."""
+    """ruff check and format, and the layering rules (tools/check_boundaries.py)."""
     session.install(RUFF)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("python", "tools/check_boundaries.py")
 
 
 @nox.session

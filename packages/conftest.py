@@ -57,7 +57,7 @@ def kedro_project(new_project_template: Path, tmp_path: Path) -> Path:
 def install_pipelines(project: Path, source: str) -> None:
     """Make `source` (a module defining `pipelines()` -> {name: Pipeline}) the project's
     registered pipelines, wherever its kedro version registers them."""
-    from kedro_mlflow.config.kedro_compat import find_project, register_project_pipelines
+    from kedro_mlflow.compat.kedro_compat import find_project, register_project_pipelines
 
     (project / "src" / PACKAGE / "km_pipelines.py").write_text(source)
     register_project_pipelines(find_project(project), f"{PACKAGE}.km_pipelines", "pipelines")

@@ -74,7 +74,7 @@ def main() -> int:
     import mlflow.pyfunc
     from mlflow.tracking import MlflowClient
 
-    from kedro_mlflow.config.kedro_compat import load_project_context
+    from kedro_mlflow.compat.kedro_compat import load_project_context
     from kedro_mlflow.framework.context import get_mlflow_config
 
     # the URI the project resolves (mlflow.yml, else $MLFLOW_TRACKING_URI, else mlruns/)

@@ -1,6 +1,7 @@
 """This repository's distributions, for the tests that build, install or inspect them."""
 
-# The km-* packages, each released on its own (km-config first: the others need it).
-PACKAGES = ["km-config", "km-datasets", "km-pipelineml", "km-hooks", "km-cli-entrypoint", "km-cli"]
-META = "kedro-mlflow"  # pulls the packages together
+from kedro_mlflow.config.installation import DISTRIBUTIONS, META
+
+# The km-* packages, each released on its own, in the order they build on each other.
+PACKAGES = list(DISTRIBUTIONS)
 ALL = [*PACKAGES, META]

@@ -178,7 +178,7 @@ def write_guide_project(
     threshold_input = ', "params:threshold_shift"' if WITH_PARAMS_INPUT else ""
     (app / "pipeline.py").write_text(PIPELINE.format(threshold_input=threshold_input))
     (package / "guide_registry.py").write_text(registry.format(package=PACKAGE))
-    from kedro_mlflow.config.kedro_compat import (
+    from kedro_mlflow.compat.kedro_compat import (
         declare_context_hooks,
         find_project,
         register_project_pipelines,

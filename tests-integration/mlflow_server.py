@@ -9,7 +9,7 @@ The server listens on 127.0.0.1 only, over a SQLite store (or the backend store 
 given, e.g. a PostgreSQL database) and an artifact folder in ``folder``. From mlflow
 1.23 it also serves the artifacts, so clients send them over HTTP as they do to a
 remote server; older versions write them to the folder directly
-(`kedro_mlflow.config.mlflow_compat.server_artifact_options`). Nothing here depends on
+(`kedro_mlflow.compat.mlflow_compat.server_artifact_options`). Nothing here depends on
 kedro-mlflow's datasets: the tests of every package may use it.
 """
 
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
-from kedro_mlflow.config.mlflow_compat import server_artifact_options
+from kedro_mlflow.compat.mlflow_compat import server_artifact_options
 
 LOOPBACK = "127.0.0.1"
 

@@ -52,7 +52,7 @@ class ModelServer:
         self._log: Any = None
 
     def __enter__(self) -> "ModelServer":
-        from kedro_mlflow.config.mlflow_compat import models_env_options
+        from kedro_mlflow.compat.mlflow_compat import models_env_options
 
         self._log = self.log_path.open("w")
         self._process = subprocess.Popen(
@@ -94,7 +94,7 @@ class ModelServer:
 
     def predict(self, frame: Any) -> List[Dict[str, Any]]:
         """POST ``frame`` to /invocations; the predictions as records. Raises HTTPError."""
-        from kedro_mlflow.config.mlflow_compat import scoring_predictions, scoring_request
+        from kedro_mlflow.compat.mlflow_compat import scoring_predictions, scoring_request
 
         content_type, body = scoring_request(frame)
         request = urllib.request.Request(

@@ -37,7 +37,7 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
-from kedro_mlflow.config.mlflow_compat import (
+from kedro_mlflow.compat.mlflow_compat import (
     MLFLOW_VERSION,
     max_param_length,
     supports_serve_artifacts,
@@ -129,7 +129,7 @@ fault_table:
 @pytest.fixture(scope="session")
 def faults_template(tmp_path_factory) -> Path:
     """One project made by `kedro mlflow new`, with the pipelines above registered."""
-    from kedro_mlflow.config.kedro_compat import find_project, register_project_pipelines
+    from kedro_mlflow.compat.kedro_compat import find_project, register_project_pipelines
 
     folder = tmp_path_factory.mktemp("faults-template")
     project = new_project(folder, "km-faults", PACKAGE)

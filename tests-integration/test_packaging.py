@@ -20,6 +20,7 @@ from distributions import PACKAGES as DISTRIBUTIONS
 
 REPO = Path(__file__).resolve().parents[1]
 SUBPACKAGES = {
+    "km-compat": ["kedro_mlflow.compat"],
     "km-config": ["kedro_mlflow.config", "kedro_mlflow.framework.context"],
     "km-datasets": [
         "kedro_mlflow.io.artifacts",
@@ -223,7 +224,7 @@ import sys
 import pkg_resources
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import needs_local_scope, register_line_magic
-from kedro_mlflow.config.kedro_compat import load_project_context
+from kedro_mlflow.compat.kedro_compat import load_project_context
 
 shell = InteractiveShell.instance()
 shell.push({"context": load_project_context(sys.argv[1])})

@@ -3,7 +3,7 @@
 Proves: a model logged by km-pipelineml (a PipelineML training run, then
 ``log_pipeline_ml``) on one kedro version loads, and predicts what the project
 predicts, on the same kedro version in a new virtual environment that has only
-km-pipelineml (with km-config, its dependency), kedro, mlflow and the project's
+km-pipelineml (with km-compat, its dependency), kedro, mlflow and the project's
 package installed: none of km-datasets, km-hooks, km-cli or the meta-package.
 
 The test trains the iris_demo test project in the running matrix cell, logs the
@@ -36,8 +36,8 @@ else:  # Python 3.7: the backport, which mlflow already depends on
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-# km-pipelineml and what it depends on among ours (its pyproject: km-config only).
-INSTALLED = ["km-config", "km-pipelineml"]
+# km-pipelineml and what it depends on among ours (its pyproject: km-compat only).
+INSTALLED = ["km-compat", "km-pipelineml"]
 
 # The fixture folder is a bare package: this makes it installable, as a project's
 # package would be. hatchling is what our own packages build with (in uv's cache).
@@ -149,7 +149,7 @@ def base_python() -> str:
 
 @pytest.fixture
 def fresh_python(tmp_path: Path, uv: str, base_python: str) -> str:
-    """A new venv: km-config and km-pipelineml wheels built now, kedro, mlflow, iris_demo."""
+    """A new venv: km-compat and km-pipelineml wheels built now, kedro, mlflow, iris_demo."""
     env = uv_env()
     wheels = tmp_path / "wheels"
     for name in INSTALLED:  # from packages/ now: dist/ and the nox venvs may be stale
@@ -233,7 +233,7 @@ def test_a_logged_model_loads_where_only_km_pipelineml_is_installed(
     # The project and the plugin come from the fresh venv, not from this repository.
     venv = str(Path(fresh_python).parents[1])
     assert all(f.startswith(venv) for f in answer["files"]), answer["files"]
-    # Only km-pipelineml and km-config of ours: nothing else of kedro-mlflow imports.
+    # Only km-pipelineml and km-compat of ours: nothing else of kedro-mlflow imports.
     assert sorted(set(answer["distributions"]) & set(OURS)) == INSTALLED
     assert answer["importable"] == {
         "kedro_mlflow.io": False,

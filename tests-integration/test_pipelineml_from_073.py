@@ -192,7 +192,7 @@ def logged_by_073(tmp_path_factory) -> Dict:
     with (project / "conf" / "base" / "catalog.yml").open("a") as catalog:
         catalog.write(CATALOG)
     (project / "conf" / "base" / "parameters.yml").write_text("threshold: 0.9\n")
-    from kedro_mlflow.config.kedro_compat import find_project, register_project_pipelines
+    from kedro_mlflow.compat.kedro_compat import find_project, register_project_pipelines
 
     (project / "src" / "km_demo" / "km_pipelines.py").write_text(PIPELINES)
     register_project_pipelines(find_project(project), "km_demo.km_pipelines", "pipelines")

@@ -39,7 +39,7 @@ def test_mlflow_models_serve_answers_an_http_request(logged_model, tmp_path):
 
 
 def test_mlflow_models_predict_answers_from_a_csv_file(logged_model, tmp_path):
-    from kedro_mlflow.config.mlflow_compat import models_env_options, scoring_predictions
+    from kedro_mlflow.compat.mlflow_compat import models_env_options, scoring_predictions
 
     uri, tracking_uri, sample, expected = logged_model
     sample.to_csv(tmp_path / "input.csv", index=False)

@@ -155,7 +155,7 @@ def score_in_another_project(folder: Path, uri: str, run_id: str, trained: Path)
     """A second project, tracking to the same store, whose one node predicts with the
     training run's model (an `MlflowModelLoggerDataSet` with its run id); the species it
     wrote. The trained project's package is importable, as an installed dependency is."""
-    from kedro_mlflow.config.kedro_compat import find_project, register_project_pipelines
+    from kedro_mlflow.compat.kedro_compat import find_project, register_project_pipelines
 
     scoring = new_project(folder, "km-scoring", "km_scoring")
     (scoring / "src" / "km_scoring" / "scoring.py").write_text(SCORING_PIPELINES)

@@ -9,8 +9,8 @@ from typing import List, Optional
 import pytest
 import yaml
 
+from kedro_mlflow.compat.kedro_compat import plugin_hooks_auto_registered
 from kedro_mlflow.config import render_mlflow_yml
-from kedro_mlflow.config.kedro_compat import plugin_hooks_auto_registered
 
 if sys.version_info >= (3, 8):
     from importlib import metadata
@@ -104,7 +104,7 @@ def test_init_layout_08_writes_the_server_tracking_sections(kedro_project: Path)
     # and the project reads it: the same settings as the default (0.7) layout gives
     code = (
         "import sys; from kedro_mlflow.config import get_mlflow_config;"
-        "from kedro_mlflow.config.kedro_compat import load_project_context;"
+        "from kedro_mlflow.compat.kedro_compat import load_project_context;"
         "c = get_mlflow_config(load_project_context(sys.argv[1]));"
         "print(c.layout, c.mlflow_tracking_uri, c.experiment.name)"
     )
@@ -201,7 +201,7 @@ def test_init_writes_under_the_configured_conf_root(kedro_project: Path):
     # the same folder kedro itself reads its configuration from
     (kedro_project / "settings/base/parameters.yml").write_text("marker: 7\n")
     code = (
-        "import sys; from kedro_mlflow.config.kedro_compat import load_project_context;"
+        "import sys; from kedro_mlflow.compat.kedro_compat import load_project_context;"
         "print(load_project_context(sys.argv[1]).params['marker'])"
     )
     params = subprocess.run(

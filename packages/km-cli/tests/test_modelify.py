@@ -16,7 +16,7 @@ from typing import Any, Dict, List
 import pytest
 import yaml
 
-from kedro_mlflow.config.mlflow_compat import MLFLOW_VERSION
+from kedro_mlflow.compat.mlflow_compat import MLFLOW_VERSION
 
 KEDRO = str(Path(sys.executable).with_name("kedro"))
 

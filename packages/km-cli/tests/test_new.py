@@ -13,8 +13,8 @@ from typing import List, Optional
 import pytest
 import yaml
 
+from kedro_mlflow.compat.kedro_compat import plugin_hooks_auto_registered
 from kedro_mlflow.config import render_mlflow_yml
-from kedro_mlflow.config.kedro_compat import plugin_hooks_auto_registered
 
 KEDRO = str(Path(sys.executable).with_name("kedro"))
 EXAMPLE_FILES = [

@@ -17,7 +17,7 @@ def pipelines():
 LIST_PIPELINES = """
 import json, sys, warnings
 warnings.simplefilter("error", DeprecationWarning)
-from kedro_mlflow.config.kedro_compat import context_pipelines, load_project_context
+from kedro_mlflow.compat.kedro_compat import context_pipelines, load_project_context
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     context = load_project_context(sys.argv[1])

@@ -14,7 +14,7 @@ from typing import List, Optional
 import pytest
 from mlflow.tracking import MlflowClient
 
-from kedro_mlflow.config.kedro_compat import is_kedro_016
+from kedro_mlflow.compat.kedro_compat import is_kedro_016
 
 from .conftest import write
 
@@ -22,7 +22,7 @@ PACKAGE = "km_demo"  # the package of the `kedro_project` fixture (packages/conf
 
 READ_CONFIG = """
 import json, sys
-from kedro_mlflow.config.kedro_compat import load_project_context
+from kedro_mlflow.compat.kedro_compat import load_project_context
 from kedro_mlflow.framework.context import get_mlflow_config
 
 context = load_project_context(sys.argv[1], env=sys.argv[2] or None)
@@ -86,7 +86,7 @@ def test_documented_script_sets_up_tracking(kedro_project: Path):
         code = (
             "from pathlib import Path\n"
             "from kedro.framework.session import KedroSession\n"
-            "from kedro_mlflow.config.kedro_compat import load_project_context\n"
+            "from kedro_mlflow.compat.kedro_compat import load_project_context\n"
             "from kedro_mlflow.framework.context import get_mlflow_config\n"
             "load_project_context('.')  # puts src/ on the path as `kedro` does\n"
             f"with KedroSession.create('{PACKAGE}', Path('.').resolve()) as session:\n"
@@ -153,7 +153,7 @@ def test_a_session_or_the_active_session_can_stand_for_the_context(kedro_project
     code = (
         "from pathlib import Path\n"
         "from kedro.framework.session import KedroSession\n"
-        "from kedro_mlflow.config.kedro_compat import load_project_context\n"
+        "from kedro_mlflow.compat.kedro_compat import load_project_context\n"
         "from kedro_mlflow.framework.context import get_mlflow_config\n"
         f"project = Path({str(kedro_project)!r})\n"
         "load_project_context(project)\n"

@@ -65,7 +65,7 @@ def pipelines():
 
 TIMED_RUN = """
 import time
-from kedro_mlflow.config.kedro_compat import run_project
+from kedro_mlflow.compat.kedro_compat import run_project
 start = time.perf_counter()
 run_project(".")
 print("ELAPSED", time.perf_counter() - start)

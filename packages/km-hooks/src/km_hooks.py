@@ -28,7 +28,7 @@ DISABLING_NAMES = frozenset({"kedro-mlflow", "kedro_mlflow"})
 
 
 def _disabled(run_params: Dict[str, Any]) -> bool:
-    from kedro_mlflow.config.kedro_compat import disabled_plugin_hooks
+    from kedro_mlflow.compat.kedro_compat import disabled_plugin_hooks
 
     return bool(DISABLING_NAMES & disabled_plugin_hooks(run_params.get("project_path", ".")))
 

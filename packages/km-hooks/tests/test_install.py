@@ -13,6 +13,6 @@ def test_hooks_subpackage_and_its_declared_dependencies_are_installed():
 
     assert kedro_mlflow.framework.hooks.__file__
     requires = " ".join(metadata.requires("km-hooks") or [])
-    for dependency in ("km-config", "km-datasets", "km-pipelineml"):
+    for dependency in ("km-compat", "km-config", "km-datasets", "km-pipelineml"):
         assert dependency in requires
         assert metadata.version(dependency) == "0.8.0"

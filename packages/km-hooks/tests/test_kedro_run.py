@@ -16,8 +16,8 @@ import yaml
 from mlflow.models import Model
 from mlflow.tracking import MlflowClient
 
-from kedro_mlflow.config.kedro_compat import plugin_hooks_auto_registered
-from kedro_mlflow.config.mlflow_compat import MLFLOW_VERSION, max_param_length, max_tag_length
+from kedro_mlflow.compat.kedro_compat import plugin_hooks_auto_registered
+from kedro_mlflow.compat.mlflow_compat import MLFLOW_VERSION, max_param_length, max_tag_length
 
 PACKAGE = "km_demo"  # the package of the `kedro_project` fixture (packages/conftest.py)
 KEDRO = str(Path(sys.executable).with_name("kedro"))
@@ -318,7 +318,7 @@ def test_hooks_declared_by_hand_track_when_the_plugin_is_disabled(project: Path)
 def _python(project: Path, body: str) -> "subprocess.CompletedProcess[str]":
     """Run ``body`` in a new Python process in the project; ``run(name)`` runs a pipeline."""
     code = (
-        "from kedro_mlflow.config.kedro_compat import run_project\n"
+        "from kedro_mlflow.compat.kedro_compat import run_project\n"
         "def run(pipeline):\n"
         "    run_project('.', pipeline_name=pipeline)\n"
     ) + textwrap.dedent(body)

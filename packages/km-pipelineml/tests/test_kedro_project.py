@@ -47,7 +47,7 @@ classifier:
 LOG_AFTER_RUN = """
 import json, sys
 import mlflow
-from kedro_mlflow.config.kedro_compat import load_project_context
+from kedro_mlflow.compat.kedro_compat import load_project_context
 from kedro_mlflow.mlflow import log_pipeline_ml
 from kedro_mlflow.pipeline import PipelineML
 

@@ -15,10 +15,15 @@ the project's mlflow.yml. Keep this module light: of the plugin it imports only
 kedro_mlflow.config.installation, which does not import mlflow.
 """
 
+import sys
 from typing import Any, Dict, Optional
 
 from kedro_mlflow.config.installation import DISTRIBUTIONS as PACKAGES
-from kedro_mlflow.config.installation import metadata
+
+if sys.version_info >= (3, 8):
+    from importlib import metadata
+else:  # Python 3.7: the backport, which mlflow already depends on
+    import importlib_metadata as metadata
 
 DISTRIBUTIONS = ("kedro-mlflow", *PACKAGES)
 
@@ -51,8 +56,8 @@ def reload_kedro_mlflow(line: str = "", local_ns: Optional[Dict[str, Any]] = Non
     import mlflow
     from mlflow.tracking import MlflowClient
 
+    from kedro_mlflow.compat.redaction import redact_uri
     from kedro_mlflow.config import get_mlflow_config
-    from kedro_mlflow.config.tracking_uri import redact_uri
 
     namespace = local_ns if local_ns is not None else {}
     source = namespace.get("session") or namespace.get("context")

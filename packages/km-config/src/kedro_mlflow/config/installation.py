@@ -19,16 +19,22 @@ if sys.version_info >= (3, 8):
 else:  # Python 3.7: the backport, which mlflow already depends on
     import importlib_metadata as metadata
 
-# Every distribution of ours that ships the plugin's files (the kedro-mlflow meta-package
-# ships only its `kedro info` module, kedro_mlflow.meta).
+__all__ = ["DISTRIBUTIONS", "META", "damage_report", "missing_files", "repair_command"]
+
+# The one list of our distributions, in the order they build on each other. The
+# noxfile reads it (without importing this module), and so do the packaging tests and
+# the meta-package. Each km-* one ships the plugin's files; the kedro-mlflow
+# meta-package ships only kedro_mlflow.meta (`kedro info`, line magics).
 DISTRIBUTIONS = (
+    "km-compat",
     "km-config",
     "km-datasets",
     "km-pipelineml",
     "km-hooks",
-    "km-cli",
     "km-cli-entrypoint",
+    "km-cli",
 )
+META = "kedro-mlflow"
 
 
 def missing_files() -> Dict[str, List[str]]:

@@ -2,7 +2,12 @@
 
 from typing import Any, Optional
 
-from .kedro_compat import active_context, context_package_name, context_project_path
+from kedro_mlflow.compat.kedro_compat import (
+    active_context,
+    context_package_name,
+    context_project_path,
+)
+
 from .reader import read_mlflow_config
 from .schema import KedroMlflowConfig
 

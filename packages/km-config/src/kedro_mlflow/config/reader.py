@@ -11,8 +11,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Set
 
 import yaml
 
+from kedro_mlflow.compat.kedro_compat import MissingConfigException
+
 from .errors import KedroMlflowConfigError
-from .kedro_compat import MissingConfigException
 from .schema import KedroMlflowConfig
 
 MLFLOW_PATTERNS = ("mlflow*", "mlflow*/**")

@@ -226,7 +226,7 @@ def _looks_like_the_race(error: BaseException) -> bool:
 
 
 def _race_error(uri: str, scheme: str, error: BaseException) -> KedroMlflowConfigError:
-    from .mlflow_compat import store_creation_command
+    from kedro_mlflow.compat.mlflow_compat import store_creation_command
 
     shown = redact_uri(uri)
     first_line = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]

@@ -17,6 +17,16 @@ from .tracking_uri import redact_uri
 if TYPE_CHECKING:
     from .schema import KedroMlflowConfig
 
+__all__ = [
+    "REACHABILITY_TIMEOUT",
+    "check_reachable",
+    "config_error",
+    "export_credentials",
+    "export_store_variables",
+    "setup_tracking",
+    "tracking_server_problem",
+]
+
 logger = logging.getLogger(__name__)
 
 
@@ -157,7 +167,7 @@ def _setup_tracking(config: "KedroMlflowConfig") -> str:
     from mlflow.entities import LifecycleStage
     from mlflow.tracking import MlflowClient
 
-    from .mlflow_compat import experiment_by_name
+    from kedro_mlflow.compat.mlflow_compat import experiment_by_name
 
     export_store_variables(config)
     export_credentials(config)

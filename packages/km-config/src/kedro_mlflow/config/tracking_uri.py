@@ -2,10 +2,13 @@
 their password."""
 
 import os
-import re
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Mapping, Optional
 from urllib.parse import urlparse
+
+from kedro_mlflow.compat.redaction import redact_uri
+
+__all__ = ["DEFAULT_LOCAL_STORE", "defers_to_environment", "redact_uri", "resolve_tracking_uri"]
 
 DEFAULT_LOCAL_STORE = "mlruns"
 # Tracking URIs that are names, not paths.
@@ -55,17 +58,3 @@ def _as_file_uri(root: Path, path: str) -> str:
     if not local.is_absolute():
         local = root / local
     return local.resolve().as_uri()
-
-
-# scheme://user:password@host... : the password runs to the last "@" before the path
-_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/?#@:]*):(?P<secret>[^/?#]*)@")
-
-
-def redact_uri(uri: Any) -> str:
-    """``uri`` as it may be printed or logged: a password in it is replaced by ``***``.
-
-    ``http://user:pw@host`` gives ``http://user:***@host``; the user name is kept and
-    any other URI is returned as it is.
-    """
-    text = str(uri)
-    return _PASSWORD.sub(lambda match: f"{match.group('head')}:***@", text, count=1)

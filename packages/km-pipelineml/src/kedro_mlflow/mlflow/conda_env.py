@@ -8,7 +8,7 @@ import kedro
 from kedro.pipeline import Pipeline
 
 import mlflow
-from kedro_mlflow.config.kedro_compat import node_function
+from kedro_mlflow.compat.kedro_compat import node_function
 
 if sys.version_info >= (3, 8):
     from importlib import metadata

@@ -1,7 +1,6 @@
 """KedroPipelineModel: an inference pipeline as an MLflow pyfunc ``PythonModel``."""
 
-import copy
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union, overload
 
 from kedro.extras.datasets.pickle import PickleDataSet
@@ -9,7 +8,12 @@ from kedro.io import DataCatalog, MemoryDataSet
 from kedro.pipeline import Pipeline
 from kedro.pipeline.node import Node
 
-from kedro_mlflow.config.kedro_compat import node_function
+from kedro_mlflow.compat.kedro_compat import (
+    node_function,
+    node_outputs,
+    node_parts,
+    with_filepath,
+)
 from kedro_mlflow.pipeline.artifacts import (
     catalog_entry,
     check_persisted,
@@ -442,11 +446,7 @@ def _dataset_at(dataset: Any, path: str) -> Any:
     kedro datasets keep their location in ``_filepath`` and an optional ``_version``;
     the model's file is one fixed version, so versioning is switched off.
     """
-    clone = copy.deepcopy(dataset)
-    clone._filepath = PurePosixPath(path)
-    if hasattr(clone, "_version"):
-        clone._version = None
-    return clone
+    return with_filepath(dataset, path)
 
 
 class _Step:
@@ -465,14 +465,9 @@ class _Step:
         self.func = node_function(node)
         self.args: List[Tuple[str, Optional[str]]] = []
         self.kwargs: List[Tuple[str, str, Optional[str]]] = []
-        inputs = getattr(node, "_inputs", None)
-        outputs = getattr(node, "_outputs", None)
+        inputs, outputs, decorated = node_parts(node)
         self.output = outputs if isinstance(outputs, str) else None
-        self.by_kedro = (
-            self.func is None
-            or bool(getattr(node, "_decorators", None))
-            or not all(hasattr(node, name) for name in ("_outputs", "_outputs_to_dictionary"))
-        )
+        self.by_kedro = self.func is None or decorated is None or decorated
         if isinstance(inputs, str):
             self.args = [(inputs, mode(inputs))]
         elif isinstance(inputs, (list, tuple)):
@@ -496,7 +491,7 @@ class _Step:
         if self.output is not None:
             values[self.output] = result
         else:  # None, a list or a dict of outputs: kedro's own mapping and checks
-            values.update(self.node._outputs_to_dictionary(result))
+            values.update(node_outputs(self.node, result))
 
 
 def _hand(data: Any, mode: Optional[str]) -> Any:

@@ -7,7 +7,7 @@ from kedro.io import DataCatalog
 
 import mlflow
 import mlflow.pyfunc
-from kedro_mlflow.config.mlflow_compat import reopen_run
+from kedro_mlflow.compat.mlflow_compat import reopen_run
 from kedro_mlflow.pipeline.errors import ModelOptionError, PipelineMLError
 from kedro_mlflow.pipeline.pipeline_ml import PipelineML
 from mlflow.entities import Run

@@ -13,10 +13,26 @@ from typing import Any, Dict, Iterable, Optional, Union
 from kedro.extras.datasets.pickle import PickleDataSet
 from kedro.io import DataCatalog, MemoryDataSet
 
-from kedro_mlflow.config.kedro_compat import wrapped_dataset
+from kedro_mlflow.compat.kedro_compat import (
+    catalog_dataset,
+    dataset_filepath,
+    dataset_load_path,
+    dataset_protocol,
+    wrapped_dataset,
+)
 
 from .errors import NonPersistedArtifactError
 from .validation import is_parameter
+
+__all__ = [
+    "catalog_entry",
+    "check_persisted",
+    "current_file",
+    "local_paths",
+    "parameter_file_name",
+    "persistence_problem",
+    "shipped_dataset",
+]
 
 # fsspec names for a file on this machine: the only place mlflow can copy from.
 _LOCAL_PROTOCOLS = ("file", "local", None)
@@ -104,8 +120,7 @@ def current_file(catalog: DataCatalog, name: str) -> Path:
 
 def catalog_entry(catalog: DataCatalog, name: str) -> Any:
     """The dataset object ``catalog`` holds for ``name``, or None."""
-    # DataCatalog has no public accessor by name that survives names like "a.b".
-    return catalog._data_sets.get(name)
+    return catalog_dataset(catalog, name)
 
 
 def _pickle_parameter(catalog: DataCatalog, name: str, folder: Path) -> Path:
@@ -126,9 +141,9 @@ def _problem(name: str, dataset: Any) -> str:
     dataset = wrapped_dataset(dataset)
     if isinstance(dataset, MemoryDataSet):
         return f"{name!r} is a MemoryDataSet"
-    if not isinstance(getattr(dataset, "_filepath", None), (str, PurePath)):
+    if not isinstance(dataset_filepath(dataset), (str, PurePath)):
         return f"{name!r} is a {type(dataset).__name__}, which has no file path"
-    protocol = getattr(dataset, "_protocol", None)
+    protocol = dataset_protocol(dataset)
     if protocol not in _LOCAL_PROTOCOLS:
         return f"{name!r} is stored with protocol {protocol!r}, not on the local disk"
     return ""
@@ -136,6 +151,4 @@ def _problem(name: str, dataset: Any) -> str:
 
 def _load_path(dataset: Any) -> Optional[Any]:
     # A versioned dataset's file is the resolved version (the one training just saved).
-    if getattr(dataset, "_version", None) is not None:
-        return dataset._get_load_path()
-    return dataset._filepath
+    return dataset_load_path(dataset)

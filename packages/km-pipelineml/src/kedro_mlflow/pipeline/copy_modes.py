@@ -9,6 +9,8 @@ from typing import Any, Dict, Iterable, Optional, Union
 
 from .errors import ModelOptionError, quoted
 
+__all__ = ["COPY_MODES", "CopyMode", "check_copy_mode", "copied", "mode_for"]
+
 COPY_MODES = ("assign", "copy", "deepcopy")
 
 CopyMode = Union[None, str, Dict[str, str]]

@@ -6,6 +6,20 @@ catch them all at once; each message names the datasets or nodes at fault.
 
 from typing import Iterable
 
+__all__ = [
+    "InferenceOutputError",
+    "InputNameError",
+    "KedroMlflowPipelineMLDatasetsError",
+    "KedroMlflowPipelineMLInputsError",
+    "KedroMlflowPipelineMLOutputsError",
+    "ModelOptionError",
+    "NonPersistedArtifactError",
+    "PipelineMLError",
+    "PipelineMLOperationError",
+    "UnproducedInferenceInputError",
+    "quoted",
+]
+
 
 def quoted(names: Iterable[str]) -> str:
     """``'a', 'b'`` in sorted order: how every message here lists dataset names."""

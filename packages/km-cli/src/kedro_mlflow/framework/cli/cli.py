@@ -19,12 +19,14 @@ from .modelify_command import modelify
 from .new_command import new
 from .ui_command import ui
 
+__all__ = ["PROJECT_COMMANDS", "commands", "mlflow_commands"]
+
 PROJECT_COMMANDS = ("init", "modelify", "ui")
 
 
 class _MlflowGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> List[str]:
-        from kedro_mlflow.config.kedro_compat import find_project
+        from kedro_mlflow.compat.kedro_compat import find_project
 
         names = super().list_commands(ctx)
         if find_project(Path.cwd()) is None:

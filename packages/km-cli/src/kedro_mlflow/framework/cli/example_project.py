@@ -9,12 +9,12 @@ import shutil
 from pathlib import Path
 from typing import List
 
-from kedro_mlflow.config import render_mlflow_yml
-from kedro_mlflow.config.kedro_compat import (
+from kedro_mlflow.compat.kedro_compat import (
     ProjectMetadata,
     declare_context_hooks,
     register_project_pipelines,
 )
+from kedro_mlflow.config import render_mlflow_yml
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "iris"
 PIPELINES_MODULE = "pipelines.iris"  # under the project's package

@@ -240,8 +240,8 @@ def _modelify(
 
     Returns the run's id and the name of the project's experiment.
     """
+    from kedro_mlflow.compat.kedro_compat import context_pipelines, load_project_context
     from kedro_mlflow.config import KedroMlflowConfigError
-    from kedro_mlflow.config.kedro_compat import context_pipelines, load_project_context
     from kedro_mlflow.framework.context import get_mlflow_config
     from kedro_mlflow.mlflow import KedroPipelineModel, default_conda_env
     from kedro_mlflow.pipeline import PipelineMLError
@@ -308,7 +308,7 @@ def _modelify(
 
 def _check_mlflow_takes(options: Dict[str, Any]) -> None:
     """Stop with the option's name when the installed mlflow lacks an argument it sets."""
-    from kedro_mlflow.config.mlflow_compat import log_model_argument_problem
+    from kedro_mlflow.compat.mlflow_compat import log_model_argument_problem
 
     for argument in sorted(options):
         problem = log_model_argument_problem(argument)
@@ -318,7 +318,7 @@ def _check_mlflow_takes(options: Dict[str, Any]) -> None:
 
 
 def _check_registry(model_name: str) -> None:
-    from kedro_mlflow.config.mlflow_compat import model_registry_problem
+    from kedro_mlflow.compat.mlflow_compat import model_registry_problem
 
     problem = model_registry_problem(model_name)
     if problem:
@@ -358,7 +358,7 @@ def _log_in_existing_run(run_id: str, options: Dict[str, Any]) -> None:
     """
     import mlflow.pyfunc
 
-    from kedro_mlflow.config.mlflow_compat import reopen_run
+    from kedro_mlflow.compat.mlflow_compat import reopen_run
 
     try:
         with reopen_run(run_id):

@@ -43,7 +43,7 @@ def new(config_path: Optional[str]) -> None:
             f" (found {[str(path) for path in created]}); the example was not added."
         )
 
-    from kedro_mlflow.config.kedro_compat import find_project
+    from kedro_mlflow.compat.kedro_compat import find_project
 
     from .example_project import add_iris_example
 

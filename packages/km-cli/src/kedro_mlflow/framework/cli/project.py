@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from kedro_mlflow.config.kedro_compat import ProjectMetadata
+    from kedro_mlflow.compat.kedro_compat import ProjectMetadata
 
 
 def current_project(command: str) -> "ProjectMetadata":
     """The project at the working directory, or a clear CLI error naming ``command``."""
-    from kedro_mlflow.config.kedro_compat import find_project
+    from kedro_mlflow.compat.kedro_compat import find_project
 
     project = find_project(Path.cwd())
     if project is None:

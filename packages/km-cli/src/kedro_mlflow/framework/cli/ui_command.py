@@ -27,8 +27,8 @@ _MLFLOW_CLI = "import sys; from mlflow.cli import cli; sys.exit(cli())"
 @click.option("--host", default=None, help="Host (default: mlflow.yml, else 127.0.0.1).")
 def ui(env: Optional[str], port: Optional[int], host: Optional[str]) -> None:
     """Serve the MLflow UI on the project's tracking store; Ctrl-C stops it."""
-    from kedro_mlflow.config.kedro_compat import load_project_context
-    from kedro_mlflow.config.tracking_uri import redact_uri
+    from kedro_mlflow.compat.kedro_compat import load_project_context
+    from kedro_mlflow.compat.redaction import redact_uri
     from kedro_mlflow.framework.context import get_mlflow_config
 
     project = current_project("ui")

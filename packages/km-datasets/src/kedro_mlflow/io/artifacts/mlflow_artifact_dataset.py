@@ -9,7 +9,7 @@ from typing import Any, Dict, Optional
 from kedro.io.core import DataSetError
 from mlflow.exceptions import MlflowException
 
-from kedro_mlflow.config.mlflow_compat import retry_half_written_metric
+from kedro_mlflow.compat.mlflow_compat import retry_half_written_metric
 from kedro_mlflow.io.common import AbstractMlflowDataSet, tracking_client
 from kedro_mlflow.io.common.checks import optional_run_id, relative_artifact_path
 from kedro_mlflow.io.common.runs import active_run_id, existing_run, short_message, start_run_for

@@ -14,6 +14,11 @@ from kedro.io.core import (
     parse_dataset_definition,
 )
 
+from kedro_mlflow.compat.kedro_compat import (
+    dataset_load_path,
+    dataset_version,
+    dataset_versioned_path,
+)
 from kedro_mlflow.io.common.checks import describe
 
 # The config keys through which kedro datasets name where they write.
@@ -93,7 +98,7 @@ def local_path(owner: str, config: Dict[str, Any]) -> Path:
 def version(dataset: AbstractDataSet) -> Optional[Any]:
     """The kedro ``Version`` of a versioned dataset, else None."""
     if isinstance(dataset, AbstractVersionedDataSet):
-        return getattr(dataset, "_version", None)
+        return dataset_version(dataset)
     return None
 
 
@@ -102,7 +107,7 @@ def saved_path(dataset: AbstractDataSet, path: Path) -> Path:
     if version(dataset) is None:
         return path
     # After a save, the save version stays resolved until the next save.
-    return Path(str(dataset._get_versioned_path(dataset.resolve_save_version())))
+    return Path(str(dataset_versioned_path(dataset, dataset.resolve_save_version())))
 
 
 def load_target(dataset: AbstractDataSet, path: Path) -> Path:
@@ -111,6 +116,6 @@ def load_target(dataset: AbstractDataSet, path: Path) -> Path:
         return path
     dataset.release()  # forget cached versions: the disk may have changed
     try:
-        return Path(str(dataset._get_load_path()))
+        return Path(str(dataset_load_path(dataset)))
     except VersionNotFoundError:
-        return Path(str(dataset._get_versioned_path(generate_timestamp())))
+        return Path(str(dataset_versioned_path(dataset, generate_timestamp())))

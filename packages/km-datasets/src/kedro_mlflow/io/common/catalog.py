@@ -2,14 +2,16 @@
 
 from typing import Any, Iterator, List, Tuple
 
+from kedro_mlflow.compat.kedro_compat import catalog_datasets
+
 from .base import AbstractMlflowDataSet
+
+__all__ = ["iter_mlflow_datasets", "name_after_catalog", "set_logging"]
 
 
 def iter_mlflow_datasets(catalog: Any) -> Iterator[Tuple[str, AbstractMlflowDataSet]]:
     """(name, dataset) for every kedro-mlflow dataset of a ``DataCatalog``."""
-    # kedro 0.16 and 0.17 keep a catalog's datasets in the same private mapping;
-    # the public `catalog.datasets` mangles names that contain dots.
-    for name, dataset in dict(catalog._data_sets).items():
+    for name, dataset in catalog_datasets(catalog).items():
         if isinstance(dataset, AbstractMlflowDataSet):
             yield name, dataset
 

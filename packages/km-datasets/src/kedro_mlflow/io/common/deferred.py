@@ -18,6 +18,16 @@ import queue
 import threading
 from typing import Any, Callable, List, Optional
 
+__all__ = [
+    "abandon_deferred",
+    "defer_logging",
+    "deferring",
+    "flush_deferred",
+    "log_call",
+    "pending_deferred",
+    "wait_for_deferred",
+]
+
 logger = logging.getLogger(__name__)
 
 

@@ -11,7 +11,7 @@ from mlflow.entities import LifecycleStage, Run
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from kedro_mlflow.config.tracking_uri import redact_uri
+from kedro_mlflow.compat.redaction import redact_uri
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Dict, Iterable, List, Mapping, Tuple
 from kedro.io.core import DataSetError
 from mlflow.entities import Metric
 
-from kedro_mlflow.config.mlflow_compat import metric_history
+from kedro_mlflow.compat.mlflow_compat import metric_history
 from kedro_mlflow.io.common import tracking_client
 from kedro_mlflow.io.common.deferred import deferring, log_call, wait_for_deferred
 from kedro_mlflow.io.common.runs import short_message

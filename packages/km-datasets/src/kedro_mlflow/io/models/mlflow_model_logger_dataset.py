@@ -6,7 +6,7 @@ from typing import Any, Dict, Optional
 from kedro.io.core import DataSetError
 from mlflow.exceptions import MlflowException
 
-from kedro_mlflow.config.mlflow_compat import reopen_run, retry_half_written_metric
+from kedro_mlflow.compat.mlflow_compat import reopen_run, retry_half_written_metric
 from kedro_mlflow.io.common import tracking_client
 from kedro_mlflow.io.common.checks import (
     optional_mapping,

@@ -8,6 +8,8 @@ is read twice.
 import logging
 from typing import Any, Dict, Optional
 
+from kedro_mlflow.compat.kedro_compat import catalog_dataset, dataset_description
+
 from .run_state import TrackedRun
 
 logger = logging.getLogger(__name__)
@@ -19,9 +21,10 @@ def input_sources(pipeline: Any, catalog: Any) -> Dict[str, Optional[str]]:
     for name in sorted(pipeline.inputs()):
         if name == "parameters" or name.startswith("params:"):
             continue
-        dataset = catalog._data_sets.get(name)  # no public accessor by name in kedro 0.16/0.17
+        dataset = catalog_dataset(catalog, name)
         try:
-            filepath = dataset._describe().get("filepath") if dataset is not None else None
+            described = dataset_description(dataset) if dataset is not None else {}
+            filepath = described.get("filepath")
         except Exception:  # a dataset's own description may fail; it is only a label
             filepath = None
         sources[name] = str(filepath) if filepath else None
@@ -35,7 +38,7 @@ def record_inputs(tracked: TrackedRun, inputs: Dict[str, Any]) -> None:
         return
     from mlflow.tracking import MlflowClient
 
-    from kedro_mlflow.config.mlflow_compat import dataset_input
+    from kedro_mlflow.compat.mlflow_compat import dataset_input
 
     records = []
     for name in names:

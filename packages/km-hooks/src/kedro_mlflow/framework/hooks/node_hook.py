@@ -48,7 +48,7 @@ class MlflowNodeHook:
         tracked.watch.check()  # a server gone since the last node stops the run now
         if tracked.input_sources:
             record_inputs(tracked, inputs)
-        from kedro_mlflow.config.mlflow_compat import (
+        from kedro_mlflow.compat.mlflow_compat import (
             max_param_length,
             max_tag_length,
             param_key_problem,

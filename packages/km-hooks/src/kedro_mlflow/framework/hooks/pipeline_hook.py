@@ -41,8 +41,8 @@ class MlflowPipelineHook:
         from mlflow.entities import RunTag
         from mlflow.tracking import MlflowClient
 
-        from kedro_mlflow.config.kedro_compat import context_for_run
-        from kedro_mlflow.config.mlflow_compat import max_param_length, max_tag_length
+        from kedro_mlflow.compat.kedro_compat import context_for_run
+        from kedro_mlflow.compat.mlflow_compat import max_param_length, max_tag_length
         from kedro_mlflow.framework.context import get_mlflow_config
         from kedro_mlflow.io.common.catalog import name_after_catalog, set_logging
         from kedro_mlflow.io.common.deferred import defer_logging
@@ -203,8 +203,8 @@ def _end(tracked: Any, status: str) -> None:
     uri = tracked.config.mlflow_tracking_uri
     if status != "FINISHED" and not _server_answers(uri):
         # After a failure, do not wait out MLflow's retries on a server that is gone.
-        from kedro_mlflow.config.mlflow_compat import forget_active_run
-        from kedro_mlflow.config.tracking_uri import redact_uri
+        from kedro_mlflow.compat.mlflow_compat import forget_active_run
+        from kedro_mlflow.compat.redaction import redact_uri
 
         forget_active_run(tracked.run_id)
         logger.error(

@@ -97,7 +97,7 @@ def _existing_run(config: Any, run_id: str, where: str, from_file: bool) -> Any:
     from mlflow.exceptions import MlflowException
     from mlflow.tracking import MlflowClient
 
-    from kedro_mlflow.config.tracking_uri import redact_uri
+    from kedro_mlflow.compat.redaction import redact_uri
 
     store = redact_uri(config.mlflow_tracking_uri)
     if not _RUN_ID.fullmatch(run_id):

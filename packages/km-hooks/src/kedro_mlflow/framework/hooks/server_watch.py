@@ -34,8 +34,8 @@ class ServerWatch:
         once per :data:`CHECK_INTERVAL` unless ``force``)."""
         if not self._watched or (not force and time.monotonic() - self._looked < CHECK_INTERVAL):
             return
+        from kedro_mlflow.compat.redaction import redact_uri
         from kedro_mlflow.config.tracking_setup import tracking_server_problem
-        from kedro_mlflow.config.tracking_uri import redact_uri
 
         problem = tracking_server_problem(self._uri)
         self._looked = time.monotonic()

@@ -32,9 +32,11 @@ __all__ = [
     "models_env_options",
     "param_key_problem",
     "reopen_run",
+    "retry_half_written_metric",
     "scoring_predictions",
     "scoring_request",
     "server_artifact_options",
+    "store_creation_command",
     "supports_serve_artifacts",
 ]
 

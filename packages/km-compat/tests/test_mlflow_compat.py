@@ -9,15 +9,15 @@ import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
 
-from kedro_mlflow.config import mlflow_compat
-from kedro_mlflow.config.mlflow_compat import (
+from kedro_mlflow.compat import mlflow_compat
+from kedro_mlflow.compat.mlflow_compat import (
     MLFLOW_VERSION,
     metric_history,
     reopen_run,
     retry_half_written_metric,
     server_artifact_options,
 )
-from kedro_mlflow.config.versions import release_tuple
+from kedro_mlflow.compat.versions import release_tuple
 
 
 @pytest.fixture

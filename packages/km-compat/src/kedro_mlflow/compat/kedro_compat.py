@@ -20,22 +20,36 @@ from .versions import release_tuple
 __all__ = [
     "KEDRO_VERSION",
     "MissingConfigException",
+    "NodeParts",
     "ProjectMetadata",
     "active_context",
+    "catalog_dataset",
+    "catalog_datasets",
     "context_env",
     "context_for_run",
     "context_package_name",
     "context_pipelines",
     "context_project_path",
+    "dataset_description",
+    "dataset_filepath",
+    "dataset_load_path",
+    "dataset_protocol",
+    "dataset_version",
+    "dataset_versioned_path",
     "declare_context_hooks",
     "disabled_plugin_hooks",
     "find_project",
     "is_kedro_016",
     "load_project_context",
+    "node_function",
+    "node_outputs",
+    "node_parts",
     "plugin_hooks_auto_registered",
     "project_conf_root",
     "register_project_pipelines",
     "run_project",
+    "with_filepath",
+    "wrapped_dataset",
 ]
 
 
@@ -395,3 +409,97 @@ def wrapped_dataset(dataset: Any) -> Any:
     if type(dataset).__name__ == "MlflowArtifactDataSet" and isinstance(inner, AbstractDataSet):
         return inner
     return dataset
+
+
+# --- catalogs, datasets and nodes: the private attributes kedro 0.16/0.17 offer no
+# public way to (the same names on both versions).
+
+
+def catalog_datasets(catalog: Any) -> Dict[str, Any]:
+    """``{name: dataset}`` of a ``DataCatalog`` (a copy).
+
+    The public ``catalog.datasets`` mangles names that hold dots; the private mapping
+    keeps them as the catalog file writes them.
+    """
+    return dict(catalog._data_sets)
+
+
+def catalog_dataset(catalog: Any, name: str) -> Any:
+    """The dataset ``catalog`` holds under ``name``, or None."""
+    return catalog._data_sets.get(name)
+
+
+def dataset_description(dataset: Any) -> Dict[str, Any]:
+    """What the dataset says of itself (its ``repr`` fields: filepath, protocol...)."""
+    return dict(dataset._describe())
+
+
+def dataset_filepath(dataset: Any) -> Any:
+    """A file dataset's path (``str`` or ``PurePath``) as kedro keeps it, else None."""
+    return getattr(dataset, "_filepath", None)
+
+
+def dataset_protocol(dataset: Any) -> Optional[str]:
+    """A file dataset's fsspec protocol ("file", "s3"...), else None."""
+    return getattr(dataset, "_protocol", None)
+
+
+def dataset_version(dataset: Any) -> Any:
+    """A versioned dataset's kedro ``Version`` (None when it is not versioned)."""
+    return getattr(dataset, "_version", None)
+
+
+def dataset_load_path(dataset: Any) -> Any:
+    """Where a dataset loads from: its resolved load version's path when versioned.
+
+    Raises kedro's ``VersionNotFoundError`` when a versioned dataset has no version yet.
+    """
+    if dataset_version(dataset) is not None:
+        return dataset._get_load_path()
+    return dataset_filepath(dataset)
+
+
+def dataset_versioned_path(dataset: Any, version: str) -> Any:
+    """The path a versioned dataset gives to ``version``."""
+    return dataset._get_versioned_path(version)
+
+
+def with_filepath(dataset: Any, path: Any) -> Any:
+    """A deep copy of a file dataset that reads and writes ``path``, unversioned."""
+    import copy
+    from pathlib import PurePosixPath
+
+    clone = copy.deepcopy(dataset)
+    clone._filepath = PurePosixPath(path)
+    if hasattr(clone, "_version"):
+        clone._version = None
+    return clone
+
+
+class NodeParts(NamedTuple):
+    """How a kedro ``Node`` was declared: what its function is called with, and returns.
+
+    ``inputs`` and ``outputs`` are as written in ``node(...)`` (a name, a list or a
+    dict, or None); ``decorated`` says whether kedro wraps the function at run time.
+    None in every field: the node is of a form this does not know.
+    """
+
+    inputs: Any
+    outputs: Any
+    decorated: Optional[bool]
+
+
+def node_parts(node: Any) -> NodeParts:
+    """The declared inputs and outputs of ``node`` (kedro keeps them privately)."""
+    if not all(hasattr(node, name) for name in ("_outputs", "_outputs_to_dictionary")):
+        return NodeParts(None, None, None)
+    return NodeParts(
+        getattr(node, "_inputs", None),
+        node._outputs,
+        bool(getattr(node, "_decorators", None)),
+    )
+
+
+def node_outputs(node: Any, result: Any) -> Dict[str, Any]:
+    """``{dataset: value}`` of a node function's ``result``, mapped and checked by kedro."""
+    return node._outputs_to_dictionary(result)

@@ -1,0 +1,198 @@
+"""The layering rules of the repository, checked on the packages' sources (nox -s lint).
+
+1. A private attribute of a kedro or mlflow object (``catalog._data_sets``,
+   ``mlflow.tracking.fluent._active_run_stack``), a private name imported from them, or a
+   test of the kedro or mlflow version, appears only in km-compat
+   (``kedro_mlflow/compat/``). ``x._name`` on anything but ``self`` / ``cls`` is a breach
+   unless our own sources define ``_name`` (a ``def _x``, a ``self._x = ...``) and it is
+   not one of the names kedro and mlflow use too (``KNOWN_FOREIGN``).
+2. A module of one distribution imports from another distribution only names that the
+   imported module lists in its ``__all__`` (or its submodules): the public surface.
+
+Prints one line per breach (``path:line: message``) and exits 1 when there is any.
+"""
+
+import ast
+import sys
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Set, Tuple
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPAT = Path("kedro_mlflow") / "compat"
+FOREIGN = ("kedro", "mlflow")
+VERSION_NAMES = {"KEDRO_VERSION", "MLFLOW_VERSION", "KEDRO_VERSION_STRING"}
+# Private attributes of kedro and mlflow objects that our own classes also define (so
+# the rule below cannot tell them apart by name): outside km-compat they are breaches
+# even on an object of ours; give such an object a public name for it instead.
+KNOWN_FOREIGN = {
+    "_data_sets",
+    "_filepath",
+    "_protocol",
+    "_version",
+    "_describe",
+    "_load",
+    "_save",
+    "_exists",
+    "_get_load_path",
+    "_get_save_path",
+    "_get_versioned_path",
+    "_inputs",
+    "_outputs",
+    "_decorators",
+    "_func",
+    "_nodes",
+    "_nodes_by_name",
+    "_active_run_stack",
+}
+
+
+def sources(packages: Path) -> Iterator[Tuple[str, Path, Path]]:
+    """(distribution, path, path relative to its src/) of every source file."""
+    for src in sorted(packages.glob("*/src")):
+        for path in sorted(src.rglob("*.py")):
+            yield src.parent.name, path, path.relative_to(src)
+
+
+def module_name(relative: Path) -> str:
+    parts = list(relative.with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def our_private_names(trees: Dict[Path, ast.AST]) -> Set[str]:
+    names: Set[str] = set()
+    for tree in trees.values():
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                names.add(node.attr)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.arg):
+                names.add(node.arg)
+    return {name for name in names if name.startswith("_")}
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _string(node: ast.AST) -> str:
+    """The value of a string literal ("" for anything else); Python 3.7 parses ast.Str."""
+    value = getattr(node, "value", getattr(node, "s", None))
+    return value if isinstance(value, str) else ""
+
+
+def _mentions_version(node: ast.AST) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Attribute) and sub.attr == "__version__":
+            return True
+        if isinstance(sub, ast.Name) and sub.id in VERSION_NAMES:
+            return True
+    return False
+
+
+def private_use_problems(tree: ast.AST, ours: Set[str]) -> Iterator[Tuple[int, str]]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _private(node.attr):
+            owner = node.value
+            if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
+                continue
+            if node.attr not in ours or node.attr in KNOWN_FOREIGN:
+                yield node.lineno, f"private attribute .{node.attr} (go through km-compat)"
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "hasattr", "setattr")
+            and len(node.args) >= 2
+            and _private(_string(node.args[1]))
+        ):
+            owner = node.args[0]
+            name = _string(node.args[1])
+            if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
+                continue
+            if name not in ours or name in KNOWN_FOREIGN:
+                yield node.lineno, f"private attribute {name!r} by name (go through km-compat)"
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            top = node.module.split(".")[0]
+            if top not in FOREIGN:
+                continue
+            if any(_private(part) for part in node.module.split(".")):
+                yield node.lineno, f"private module {node.module} (go through km-compat)"
+            for alias in node.names:
+                if _private(alias.name):
+                    yield node.lineno, f"private name {alias.name} of {node.module}"
+        elif isinstance(node, ast.Compare) and _mentions_version(node):
+            yield node.lineno, "kedro/mlflow version test (belongs in km-compat)"
+
+
+class Surface:
+    """The modules of every distribution, with their ``__all__``."""
+
+    def __init__(self, trees: Dict[Path, ast.AST], owners: Dict[Path, str]) -> None:
+        self.modules: Dict[str, Tuple[str, Optional[Set[str]]]] = {}
+        for path, tree in trees.items():
+            name, dist = owners[path]
+            self.modules[name] = (dist, _dunder_all(tree))
+
+    def problem(self, importer: str, module: str, name: str) -> Optional[str]:
+        found = self.modules.get(module)
+        if found is None:
+            return None  # not one of ours (or a namespace level)
+        dist, exported = found
+        if dist == importer or f"{module}.{name}" in self.modules:
+            return None
+        if exported is None:
+            return f"{module} ({dist}) has no __all__: {name} is not public"
+        if name not in exported:
+            return f"{name} is not in the __all__ of {module} ({dist})"
+        return None
+
+
+def _dunder_all(tree: ast.AST) -> Optional[Set[str]]:
+    for node in getattr(tree, "body", []):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            try:
+                return set(ast.literal_eval(node.value))
+            except ValueError:
+                return None
+    return None
+
+
+def main(root: Path = ROOT) -> int:
+    """Check the packages under ``root``/packages; print each breach; 1 if any."""
+    packages = root / "packages"
+    trees: Dict[Path, ast.AST] = {}
+    owners: Dict[Path, Tuple[str, str]] = {}
+    for dist, path, relative in sources(packages):
+        trees[path] = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        owners[path] = (module_name(relative), dist)
+    ours = our_private_names(trees)
+    surface = Surface(trees, owners)
+    problems: List[str] = []
+    for path, tree in trees.items():
+        _, dist = owners[path]
+        shown = path.relative_to(root)
+        in_compat = COMPAT in path.relative_to(packages / dist / "src").parents
+        if not in_compat:
+            for line, message in private_use_problems(tree, ours):
+                problems.append(f"{shown}:{line}: {message}")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    problem = surface.problem(dist, node.module, alias.name)
+                    if problem:
+                        problems.append(f"{shown}:{node.lineno}: {problem}")
+    for line in problems:
+        print(line)
+    if problems:
+        print(f"{len(problems)} breaches of the layering rules (tools/check_boundaries.py)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT))
