@@ -25,6 +25,9 @@ else:  # pragma: no cover - nox runs on the machine's default Python (3.11)
 
 ROOT = Path(__file__).resolve().parent
 PACKAGES_DIR = ROOT / "packages"
+# The test kit: helpers the tests, benchmarks and demo share; never published, and not
+# one of "our distributions" (PACKAGES): no wheel depends on it.
+TESTKIT_DIR = ROOT / "testkit"
 DIST_DIR = ROOT / "dist"
 REPORTS_DIR = ROOT / "reports"
 
@@ -209,6 +212,18 @@ def _install_cell(
     )
 
 
+def _install_testkit(session: nox.Session) -> None:
+    """The test kit (testkit/), from its folder, without its dependencies.
+
+    The cell brings kedro and mlflow; km-compat, which some of the kit's modules import,
+    comes only with the packages that declare it, so that a unit session still has
+    exactly its package's closure (km-cli-entrypoint's tests use the kit's modules
+    that need no km-compat).
+    """
+    rebuild = ["--reinstall-package=km-testkit"] if session.venv_backend == "uv" else []
+    session.install(*rebuild, "--no-deps", f"km-testkit @ {TESTKIT_DIR.as_uri()}")
+
+
 def _pytest(session: nox.Session, report: str, *paths: str, coverage: bool = False) -> None:
     REPORTS_DIR.mkdir(exist_ok=True)
     # Coverage traces every kedro subprocess the tests start: measured in one cell only.
@@ -233,6 +248,7 @@ def _pytest(session: nox.Session, report: str, *paths: str, coverage: bool = Fal
 def tests(session: nox.Session, kedro: str, mlflow: str) -> None:
     """Every package's tests and tests-integration/, against the combined install."""
     _install_cell(session, PACKAGES, kedro, mlflow)
+    _install_testkit(session)
     paths = [f"packages/{name}/tests" for name in PACKAGES_WITH_TESTS] + ["tests-integration"]
     report = f"tests-py{session.python}-kedro{kedro}-mlflow{mlflow}"
     _pytest(session, report, *paths, coverage=(kedro, mlflow) == COVERAGE_CELL)
@@ -251,6 +267,7 @@ def unit(session: nox.Session, package: str, kedro: str, mlflow: str) -> None:
     """One package installed alone with its declared dependencies, running its own tests."""
     closure = local_closure(package)
     _install_cell(session, closure, kedro, mlflow)
+    _install_testkit(session)
     session.run(
         "python", "-c", _ONLY_THESE_INSTALLED, json.dumps(sorted(closure)), json.dumps(PACKAGES)
     )
@@ -306,6 +323,7 @@ def bench(session: nox.Session) -> None:
     if unknown:
         session.error(f"unknown benchmarks {unknown}; known: {', '.join(BENCHMARKS)}")
     _install_cell(session, PACKAGES, kedro, mlflow)
+    _install_testkit(session)  # the benchmarks' servers and projects
     without = _bench_without_environment(session, kedro, mlflow) if "startup" in names else None
     results = REPORTS_DIR / "bench"
     results.mkdir(parents=True, exist_ok=True)
@@ -328,6 +346,18 @@ def bench(session: nox.Session) -> None:
     print(bench_table(figures, f"kedro {kedro}, mlflow {mlflow}, Python {session.python}", quick))
 
 
+def _third_party_requirements() -> List[str]:
+    """Every requirement our packages declare but kedro, mlflow and our own packages."""
+    return sorted(
+        {
+            requirement
+            for name in PACKAGES
+            for requirement in _pyproject(name)["project"].get("dependencies", [])
+            if _requirement_name(requirement) not in {*PACKAGES, "kedro", "mlflow"}
+        }
+    )
+
+
 def _bench_without_environment(session: nox.Session, kedro: str, mlflow: str) -> str:
     """A second venv with the bench cell's third-party packages and none of ours.
 
@@ -338,21 +368,13 @@ def _bench_without_environment(session: nox.Session, kedro: str, mlflow: str) ->
     python = str(location / "bin" / "python")
     if not Path(python).exists():
         session.run("uv", "venv", "--python", str(session.python), str(location), external=True)
-    third_party = sorted(
-        {
-            requirement
-            for name in PACKAGES
-            for requirement in _pyproject(name)["project"].get("dependencies", [])
-            if _requirement_name(requirement) not in {*PACKAGES, "kedro", "mlflow"}
-        }
-    )
     session.run(
         "uv",
         "pip",
         "install",
         "--python",
         python,
-        *third_party,
+        *_third_party_requirements(),
         f"kedro=={kedro}",
         f"mlflow=={mlflow}",
         *cell_pins(kedro, mlflow),
@@ -366,7 +388,8 @@ def _bench_without_environment(session: nox.Session, kedro: str, mlflow: str) ->
         set(session.run(interpreter, "-c", _FREEZE, external=True, silent=True).splitlines())
         for interpreter in (str(Path(session.bin) / "python"), python)
     ]
-    extra = {line for line in frozen[0] ^ frozen[1] if _requirement_name(line) not in PACKAGES}
+    ours = {*PACKAGES, "km-testkit"}  # the kit: the benchmarks' helpers, not measured
+    extra = {line for line in frozen[0] ^ frozen[1] if _requirement_name(line) not in ours}
     if extra:
         session.warn(f"the environments differ beyond our packages: {sorted(extra)}")
     return python
@@ -401,14 +424,51 @@ def bench_table(figures: Dict[str, Dict[str, dict]], cell: str, quick: bool) -> 
 
 RUFF = "ruff==0.14.5"
 
+# mypy checks every package's src ([tool.mypy] in pyproject.toml) against the kedro and
+# mlflow of this cell, on the Python the packages run on: kedro 0.17 does not install on
+# the lint session's Python, so the session makes a venv of its own for it.
+TYPING_CELL = ("3.8", "0.17.7", "2.12.2")
+MYPY_REQUIREMENTS = [
+    "mypy==1.14.1",  # the last release that runs on Python 3.8
+    "types-PyYAML==6.0.12.20241230",
+    "types-click==7.1.8",  # kedro 0.16/0.17 pin click 7, which ships no annotations
+]
+
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and format, and the layering rules (tools/check_boundaries.py)."""
+    """ruff check and format, the layering rules (tools/check_boundaries.py), and mypy."""
     session.install(RUFF)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("python", "tools/check_boundaries.py")
+    session.run(_typing_environment(session), "-m", "mypy", external=True)
+
+
+def _typing_environment(session: nox.Session) -> str:
+    """A Python 3.8 venv with mypy, the typing cell's kedro and mlflow and every other
+    third-party requirement of our packages; mypy reads our own sources from packages/*/src
+    (its mypy_path), so they are not installed there. Returns its interpreter."""
+    python_version, kedro, mlflow = TYPING_CELL
+    location = ROOT / ".nox" / "lint-mypy"
+    python = str(location / "bin" / "python")
+    if not Path(python).exists():
+        session.run("uv", "venv", "--python", python_version, str(location), external=True)
+    session.run(
+        "uv",
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        python,
+        *_third_party_requirements(),
+        f"kedro=={kedro}",
+        f"mlflow=={mlflow}",
+        *cell_pins(kedro, mlflow),
+        *MYPY_REQUIREMENTS,
+        external=True,
+    )
+    return python
 
 
 @nox.session
@@ -435,8 +495,8 @@ def build(session: nox.Session) -> None:
     if problems:
         session.error("packaging problems:\n  " + "\n  ".join(problems))
     session.log(
-        f"{len(PACKAGES)} wheels, no overlap, each holds only its own subpackages;"
-        " dependency ranges match the matrix"
+        f"{len(PACKAGES)} wheels, no overlap, each holds only its own subpackages, each"
+        " package with its py.typed; dependency ranges match the matrix"
     )
 
 
@@ -445,7 +505,7 @@ NAMESPACE_LEVELS = ("kedro_mlflow/", "kedro_mlflow/framework/", "kedro_mlflow/io
 
 
 def check_wheels(wheels: List[Path]) -> List[str]:
-    """Problems with the wheels' contents: overlaps, stray or missing files."""
+    """Problems with the wheels' contents: overlaps, stray or missing files (py.typed too)."""
     problems: List[str] = []
     owners: Dict[str, str] = {}
     by_dist = {_wheel_dist(w): w for w in wheels}
@@ -473,6 +533,10 @@ def check_wheels(wheels: List[Path]) -> List[str]:
         for entry in own:
             if not any(f == entry or f.startswith(entry + "/") for f in files):
                 problems.append(f"{name} ships nothing of {entry}")
+            # PEP 561: each package it ships says it is typed. A top-level module
+            # (km_cli.py, km_hooks.py: entry points only) has no way to say so.
+            elif not entry.endswith(".py") and entry + "/py.typed" not in files:
+                problems.append(f"{name} ships no {entry}/py.typed")
     return problems
 
 
@@ -519,6 +583,7 @@ def demo(session: nox.Session) -> None:
     """
     _, kedro, mlflow = DEMO_CELL
     _install_cell(session, PACKAGES, kedro, mlflow, extras=())
+    _install_testkit(session)  # the demo's model server and project config
     session.run("python", str(ROOT / "tests-integration" / "demo.py"), *session.posargs)
 
 

@@ -1,4 +1,9 @@
-"""Fixtures shared by the integration tests: real `mlflow server`s and a request count."""
+"""Fixtures shared by the integration tests: real `mlflow server`s and a request count.
+
+The servers, ports, executables and mlflow-state helpers come from the test kit
+(testkit/, `km_testkit`); the modules here are the scenarios' own (backends,
+distributions, iris_model, guide_project).
+"""
 
 import signal
 import sys
@@ -8,13 +13,14 @@ from typing import Iterator
 
 import mlflow
 import pytest
+from km_testkit.mlflow_servers import MlflowServer, PostgresServer, RequestCounter, postgres_missing
+from km_testkit.mlflow_state import clear_tracking_variables, tracking_at
 from mlflow.tracking import MlflowClient
 
-# pytest imports test folders by path (--import-mode=importlib): make the helper module
-# importable by name, for this file, the tests and the benchmarks alike.
+# pytest imports test files by path (--import-mode=importlib), which puts no folder on
+# sys.path: the scenarios' own helper modules (backends.py, iris_model.py, ...) are
+# imported by name from here.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mlflow_server import MlflowServer, RequestCounter
-from postgres_server import PostgresServer, postgres_missing
 
 # A CI started in the background (`cmd &` without job control) ignores SIGINT, and every
 # child inherits that: the tests that stop a command with Ctrl-C need it delivered.
@@ -84,20 +90,12 @@ def server_tracking(request, monkeypatch) -> Iterator[ServerTracking]:
     else:
         mlflow_server = request.getfixturevalue("postgres_mlflow_server")
         request_counter = request.getfixturevalue("postgres_request_counter")
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
-    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(request_counter.url)
-    tracking = ServerTracking(request_counter, mlflow_server, f"test-{uuid.uuid4().hex[:12]}")
-    mlflow.set_experiment(tracking.experiment_name)
-    request_counter.reset()
-    try:
+    clear_tracking_variables(monkeypatch)
+    with tracking_at(request_counter.url, monkeypatch):
+        tracking = ServerTracking(request_counter, mlflow_server, f"test-{uuid.uuid4().hex[:12]}")
+        mlflow.set_experiment(tracking.experiment_name)
+        request_counter.reset()
         yield tracking
-    finally:
-        while mlflow.active_run():
-            mlflow.end_run()
-        mlflow.set_tracking_uri(previous)
 
 
 @pytest.fixture

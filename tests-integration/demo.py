@@ -2,7 +2,7 @@
 
     nox -s demo                                    # tracks to the project's mlruns/
     nox -s demo -- --tracking-uri http://127.0.0.1:5000
-    python tests-integration/demo.py --workdir DIR # in any environment with the plugin
+    python tests-integration/demo.py --workdir DIR # with the plugin and testkit/ installed
 
 It drives the commands a user types, with this environment's `kedro`:
 `kedro mlflow new` (kedro's own template plus our iris example, mlflow.yml included),
@@ -21,13 +21,12 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from model_server import ModelServer, serving_env  # noqa: E402
-from projects import new_config  # noqa: E402
+from km_testkit.executables import KEDRO
+from km_testkit.model_server import ModelServer, serving_env
+from km_testkit.projects import new_config
 
+HERE = Path(__file__).resolve().parent
 PACKAGE = "iris_demo"
-KEDRO = str(Path(sys.executable).with_name("kedro"))
 
 
 def main() -> int:
@@ -120,7 +119,7 @@ def main() -> int:
 
     step("done")
     print(f"demo took {time.perf_counter() - started:.0f} s. To look at the run:")
-    print(f"    cd {project} && {Path(sys.executable).with_name('kedro')} mlflow ui")
+    print(f"    cd {project} && {KEDRO} mlflow ui")
     return 0
 
 

@@ -6,7 +6,6 @@ each guide (0.4.1 on kedro 0.16, 0.7.3 and 0.8.1 on kedro 0.17) pass their own r
 catalog and mlflow.yml.
 """
 
-import os
 import subprocess
 from pathlib import Path
 from typing import Optional, Sequence
@@ -14,7 +13,9 @@ from typing import Optional, Sequence
 import kedro
 import pandas as pd
 import yaml
-from projects import KEDRO, new_project
+from km_testkit.executables import KEDRO
+from km_testkit.mlflow_state import environ_without_tracking
+from km_testkit.projects import new_project
 
 PACKAGE = "km_guide"
 KEDRO_016 = kedro.__version__.startswith("0.16.")
@@ -135,7 +136,7 @@ PARAMETERS = {"learning_rate": 0.9, "threshold_shift": 0.25}
 
 
 def typed(project: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID")}
+    env = environ_without_tracking()
     done = subprocess.run(
         [KEDRO, *args],
         cwd=project,

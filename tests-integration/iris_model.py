@@ -8,6 +8,7 @@ from typing import Any
 
 import mlflow
 import pandas as pd
+from km_testkit.mlflow_state import tracking_at
 
 FIXTURES = Path(__file__).resolve().parents[1] / "packages" / "km-pipelineml" / "tests" / "fixtures"
 
@@ -63,11 +64,8 @@ def train_and_log(folder: Path, experiment: str) -> LoggedModel:
     pipeline_ml = iris_demo.pipeline.create_pipelines()["training"]
     SequentialRunner().run(pipeline_ml, catalog)
     tracking_uri = (folder / "mlruns").as_uri()
-    mlflow.set_tracking_uri(tracking_uri)
-    try:
+    with tracking_at(tracking_uri, unset_after=True):
         experiment_id = mlflow.create_experiment(experiment)
         with mlflow.start_run(experiment_id=experiment_id):
             uri = log_pipeline_ml(pipeline_ml, catalog, input_data=instances)
-    finally:
-        mlflow.set_tracking_uri(None)
     return LoggedModel(uri, tracking_uri, instances, catalog, pipeline_ml)

@@ -13,27 +13,24 @@ would write the same data files); each copy trains with its own seed. All eight 
 exit 0 and the store must hold eight FINISHED runs afterwards.
 """
 
-import os
 import shutil
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
 import pytest
+from km_testkit.executables import KEDRO
+from km_testkit.mlflow_state import environ_without_tracking
+from km_testkit.projects import new_project
 from mlflow.tracking import MlflowClient
 
 from kedro_mlflow.config.errors import KedroMlflowConfigError
 from kedro_mlflow.config.store_initialisation import first_store_use, lock_file, sqlite_initialised
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from projects import new_project
-
 pytestmark = pytest.mark.slow
 
-KEDRO = str(Path(sys.executable).with_name("kedro"))
 RUNS = 8
 SEEDS = [301 + index for index in range(RUNS)]
 DEADLINE = 400  # seconds for the eight runs together; then the ones left are killed
@@ -41,7 +38,7 @@ PACKAGE = "iris_first"  # also the experiment's name: `kedro mlflow new` writes 
 
 
 def clean_env(home: Path) -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID")}
+    env = environ_without_tracking()
     env["HOME"] = str(home)  # cookiecutter writes replay files there
     return env
 

@@ -12,15 +12,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import mlflow
 import pandas as pd
 import pytest
+from km_testkit.executables import KEDRO
+from km_testkit.mlflow_state import tracking_at
 from mlflow.tracking import MlflowClient
 
 pytestmark = pytest.mark.slow
 
 HERE = Path(__file__).resolve().parent
-KEDRO = str(Path(sys.executable).with_name("kedro"))
 
 
 def run_demo(workdir: Path, *args: str) -> str:
@@ -106,9 +106,6 @@ def test_demo_against_a_tracking_server(tmp_path: Path, request, server_fixture:
     assert f"tracking URI: {mlflow_server.url}" in output
     assert "served predictions == loaded model's predictions" in output
     # mlflow-artifacts: URIs resolve through the global tracking URI, not the client's
-    mlflow.set_tracking_uri(mlflow_server.url)
-    try:
+    with tracking_at(mlflow_server.url, unset_after=True):
         check_the_run(MlflowClient(mlflow_server.url), run_id_in(output))
-    finally:
-        mlflow.set_tracking_uri(None)
     assert not (tmp_path / "iris-demo" / "mlruns").exists()

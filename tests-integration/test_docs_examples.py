@@ -28,6 +28,7 @@ from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import pytest
 import yaml
+from km_testkit.executables import KEDRO
 
 if sys.version_info >= (3, 8):
     from importlib import metadata
@@ -35,7 +36,6 @@ else:  # Python 3.7: the backport, which mlflow already depends on
     import importlib_metadata as metadata
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-KEDRO = str(Path(sys.executable).with_name("kedro"))
 
 MARKER = re.compile(r"^\s*% test: (?P<kind>[\w.]+)(?P<rest>.*)$")
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>```+|~~~+)(?P<info>[^`]*)$")

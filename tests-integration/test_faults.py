@@ -26,7 +26,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -35,21 +34,18 @@ from typing import Callable, Dict, Iterator, List, NamedTuple, Optional
 
 import pytest
 import yaml
+from backends import BACKENDS, SERVER_FIXTURES
+from km_testkit.executables import KEDRO
+from km_testkit.mlflow_servers import MlflowServer, supports_serve_artifacts
+from km_testkit.ports import free_port
+from km_testkit.projects import new_project
+from km_testkit.versions import MLFLOW_VERSION
 from mlflow.tracking import MlflowClient
 
-from kedro_mlflow.compat.mlflow_compat import (
-    MLFLOW_VERSION,
-    max_param_length,
-    supports_serve_artifacts,
-)
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mlflow_server import MlflowServer, free_port
-from projects import BACKENDS, SERVER_FIXTURES, new_project
+from kedro_mlflow.compat.mlflow_compat import max_param_length
 
 pytestmark = pytest.mark.slow
 
-KEDRO = str(Path(sys.executable).with_name("kedro"))
 PACKAGE = "km_faults"
 EXPERIMENT = PACKAGE  # the experiment name `kedro mlflow new` writes in mlflow.yml
 HANG_GUARD = 90  # seconds; every failure below is expected well within it

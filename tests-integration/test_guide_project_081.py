@@ -15,8 +15,8 @@ import pytest
 import yaml
 from guide_project import CATALOG, INSTANCES, PACKAGE, expected_predictions, typed
 from guide_project import write_guide_project as write_project
+from km_testkit.model_server import ModelServer, serving_env
 from mlflow.tracking import MlflowClient
-from model_server import ModelServer, serving_env
 
 pytestmark = pytest.mark.slow
 

@@ -56,9 +56,53 @@ def test_a_planted_breach_is_reported(copy: Path, kind: str):
 
 def test_the_same_code_inside_km_compat_is_allowed(copy: Path):
     planted = copy / "packages/km-compat/src/kedro_mlflow/compat/planted.py"
-    planted.write_text('"""Allowed here."""\n\nOLD = catalog._data_sets\n')
+    # private: a public name no package uses would be a breach of its own (below)
+    planted.write_text('"""Allowed here."""\n\n_OLD = catalog._data_sets\n')
     try:
         result = check(copy)
     finally:
         planted.unlink()
+    assert result.returncode == 0, result.stdout
+
+
+# A public name of km-compat that only tests use (a helper of the test kit's kind).
+TEST_ONLY = (
+    '"""Planted."""\n\n__all__ = ["scoring_helper"]\n\n\ndef scoring_helper():\n    return 1\n'
+)
+
+
+def test_a_public_name_of_km_compat_no_package_uses_is_reported(copy: Path):
+    planted = copy / "packages/km-compat/src/kedro_mlflow/compat/planted.py"
+    planted.write_text(TEST_ONLY)
+    try:
+        result = check(copy)
+    finally:
+        planted.unlink()
+    assert result.returncode == 1, result.stdout
+    (line,) = [line for line in result.stdout.splitlines() if "planted.py" in line]
+    assert line.startswith("packages/km-compat/src/kedro_mlflow/compat/planted.py:6:"), line
+    assert "kedro_mlflow.compat.planted.scoring_helper is used by no other module" in line
+    assert "test kit" in line
+
+
+USES = {
+    "from-import": "from kedro_mlflow.compat.planted import scoring_helper\n",
+    "module alias": "from kedro_mlflow.compat import planted\nVALUE = planted.scoring_helper\n",
+    "import as": "import kedro_mlflow.compat.planted as helpers\nVALUE = helpers.scoring_helper\n",
+    "dotted": "import kedro_mlflow.compat.planted\n"
+    "VALUE = kedro_mlflow.compat.planted.scoring_helper\n",
+}
+
+
+@pytest.mark.parametrize("use", sorted(USES))
+def test_a_public_name_of_km_compat_a_package_uses_is_allowed(copy: Path, use: str):
+    planted = copy / "packages/km-compat/src/kedro_mlflow/compat/planted.py"
+    user = copy / "packages/km-datasets/src/kedro_mlflow/io/common/planted_user.py"
+    planted.write_text(TEST_ONLY)
+    user.write_text(f'"""Uses it."""\n\n{USES[use]}')
+    try:
+        result = check(copy)
+    finally:
+        planted.unlink()
+        user.unlink()
     assert result.returncode == 0, result.stdout

@@ -10,24 +10,22 @@ confusion matrix and its model.
 """
 
 import ast
-import os
 import shutil
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-import mlflow
 import pandas as pd
 import pytest
+from km_testkit.executables import KEDRO
+from km_testkit.mlflow_state import environ_without_tracking, tracking_at
+from km_testkit.projects import new_project
 from mlflow.tracking import MlflowClient
-from projects import new_project
 
 pytestmark = pytest.mark.slow
 
-KEDRO = str(Path(sys.executable).with_name("kedro"))
 RUNS = 8
 SEEDS = [101 + index for index in range(RUNS)]
 DEADLINE = 300  # seconds for all the runs together (20-55 s seen on 2 cores); then killed
@@ -37,7 +35,7 @@ TEST_ROWS = 30  # test_fraction 0.2 of the 150 iris rows
 
 
 def clean_env(workdir: Path) -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID")}
+    env = environ_without_tracking()
     env["HOME"] = str(workdir)  # cookiecutter writes replay files there
     return env
 
@@ -116,14 +114,11 @@ def test_eight_concurrent_runs_against_one_postgresql_server(
     assert {r.info.run_id for r in runs} == set(run_of_seed.values())
 
     # mlflow-artifacts: URIs resolve through the global tracking URI, not the client's
-    mlflow.set_tracking_uri(server.url)
-    try:
+    with tracking_at(server.url, unset_after=True):
         for seed, run_id in sorted(run_of_seed.items()):
             folder = tmp_path / "artifacts" / run_id
             folder.mkdir(parents=True)
             check_run(client, run_id, seed, folder)
-    finally:
-        mlflow.set_tracking_uri(None)
 
 
 def check_run(client: MlflowClient, run_id: str, seed: int, download_to: Path) -> None:

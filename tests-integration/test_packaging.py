@@ -17,6 +17,7 @@ from typing import List, Set
 import pytest
 from distributions import META
 from distributions import PACKAGES as DISTRIBUTIONS
+from km_testkit.executables import KEDRO
 
 REPO = Path(__file__).resolve().parents[1]
 SUBPACKAGES = {
@@ -123,8 +124,7 @@ def _site_packages() -> Path:
 
 def test_kedro_info_lists_kedro_mlflow_and_its_version(tmp_path: Path):
     """The 0.7.3 guide's check of the installation (2.1.3): `kedro info` names the plugin."""
-    kedro = Path(sys.executable).with_name("kedro")
-    result = subprocess.run([str(kedro), "info"], cwd=tmp_path, capture_output=True, text=True)
+    result = subprocess.run([KEDRO, "info"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     plugins = _plugins(result.stdout)
@@ -228,9 +228,10 @@ from kedro_mlflow.compat.kedro_compat import load_project_context
 
 shell = InteractiveShell.instance()
 shell.push({"context": load_project_context(sys.argv[1])})
-for entry_point in pkg_resources.iter_entry_points("kedro.line_magic"):
-    register_line_magic(needs_local_scope(entry_point.load()))
-shell.run_line_magic("reload_kedro_mlflow", "")
+with shell.builtin_trap:  # get_ipython() is defined, as in a running session
+    for entry_point in pkg_resources.iter_entry_points("kedro.line_magic"):
+        register_line_magic(needs_local_scope(entry_point.load()))
+    shell.run_line_magic("reload_kedro_mlflow", "")
 mlflow, client = shell.user_ns["mlflow"], shell.user_ns["mlflow_client"]
 experiment = client.get_experiment_by_name("km_magic")
 print("tracking:", mlflow.get_tracking_uri())
@@ -240,7 +241,7 @@ print("experiment:", experiment.name if experiment else None)
 
 def test_reload_kedro_mlflow_sets_mlflow_up_in_a_notebook(tmp_path: Path):
     """kedro-mlflow 0.8.1's `%reload_kedro_mlflow`, in a real IPython shell."""
-    from projects import KEDRO, new_project
+    from km_testkit.projects import new_project
 
     project = new_project(tmp_path, "km-magic", "km_magic", mlflow=False)
     init = subprocess.run([KEDRO, "mlflow", "init"], cwd=project, capture_output=True, text=True)

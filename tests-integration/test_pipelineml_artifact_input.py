@@ -13,6 +13,7 @@ from iris_model import FIXTURES
 from kedro.extras.datasets.pickle import PickleDataSet
 from kedro.io import DataCatalog, MemoryDataSet
 from kedro.runner import SequentialRunner
+from km_testkit.mlflow_state import tracking_at
 
 from kedro_mlflow.io.artifacts import MlflowArtifactDataSet
 from kedro_mlflow.mlflow import log_pipeline_ml
@@ -37,10 +38,8 @@ def test_an_mlflow_artifact_dataset_input_is_shipped_from_its_file(tmp_path, mon
     )
     pipeline_ml = iris_demo.pipeline.create_pipelines()["training"]
     pipeline_ml.check_artifacts_persisted(catalog)
-    mlflow.set_tracking_uri((tmp_path / "mlruns").as_uri())
     # the experiment another test of this process selected is not in this store
-    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None, raising=False)
-    try:
+    with tracking_at((tmp_path / "mlruns").as_uri(), monkeypatch, unset_after=True):
         with mlflow.start_run() as run:
             SequentialRunner().run(pipeline_ml, catalog)
             uri = log_pipeline_ml(pipeline_ml, catalog, run, input_data=instances)
@@ -56,8 +55,6 @@ def test_an_mlflow_artifact_dataset_input_is_shipped_from_its_file(tmp_path, mon
             "scaler.pkl",
         ]
         predicted = mlflow.pyfunc.load_model(uri).predict(instances)
-    finally:
-        mlflow.set_tracking_uri(None)
     scaler = PickleDataSet(filepath=str(scaler_file)).load()
     classifier = catalog.load("classifier")
     expected = iris_demo.nodes.predict(iris_demo.nodes.scale(instances, scaler), classifier)

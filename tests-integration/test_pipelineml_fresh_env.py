@@ -22,11 +22,11 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-import mlflow
 import pandas as pd
 import pytest
 from distributions import ALL as OURS
 from iris_model import FIXTURES, train_and_log
+from km_testkit.mlflow_state import clear_tracking_variables, forget_experiment
 
 if sys.version_info >= (3, 8):
     from importlib import metadata
@@ -196,10 +196,9 @@ def logged_model(tmp_path: Path, monkeypatch) -> Tuple[str, str, pd.DataFrame, d
 
     The training outputs are deleted afterwards: the model has only its own artifacts.
     """
-    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN_ID"):
-        monkeypatch.delenv(name, raising=False)
+    clear_tracking_variables(monkeypatch)
     # Another test of this worker may have selected an experiment (process-wide).
-    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None, raising=False)
+    forget_experiment(monkeypatch)
     logged = train_and_log(tmp_path, "pipelineml-fresh-env")
     rows = logged.instances.sample(12, random_state=0)
     predictions = logged.project_predictions(rows)

@@ -23,7 +23,7 @@ from typing import Dict, List
 
 import pytest
 from iris_model import FIXTURES
-from projects import new_project
+from km_testkit.projects import new_project
 
 if sys.version_info >= (3, 8):
     from importlib import metadata

@@ -7,7 +7,9 @@ import urllib.error
 import pandas as pd
 import pytest
 from iris_model import FIXTURES, train_and_log
-from model_server import ModelServer, mlflow_executable, serving_env
+from km_testkit.executables import MLFLOW
+from km_testkit.model_server import ModelServer, models_env_options, serving_env
+from km_testkit.scoring import scoring_predictions
 
 pytestmark = pytest.mark.slow
 
@@ -39,13 +41,11 @@ def test_mlflow_models_serve_answers_an_http_request(logged_model, tmp_path):
 
 
 def test_mlflow_models_predict_answers_from_a_csv_file(logged_model, tmp_path):
-    from kedro_mlflow.compat.mlflow_compat import models_env_options, scoring_predictions
-
     uri, tracking_uri, sample, expected = logged_model
     sample.to_csv(tmp_path / "input.csv", index=False)
     done = subprocess.run(
         [
-            mlflow_executable(),
+            MLFLOW,
             *("models", "predict", "-m", uri, "-i", "input.csv", "-o", "out.json", "-t", "csv"),
             *models_env_options(),
         ],

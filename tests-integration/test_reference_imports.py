@@ -10,6 +10,7 @@ import importlib
 import mlflow
 import pytest
 from kedro.io import DataCatalog
+from km_testkit.mlflow_state import tracking_at
 from mlflow.tracking import MlflowClient
 
 # module path -> names that code written for 0.7.3 imports from it
@@ -91,16 +92,10 @@ def test_flatten_dict_as_0_7_3_documents_it():
 @pytest.fixture
 def tracking_uri(tmp_path, monkeypatch):
     """A file store for this test, set as mlflow's tracking URI while it runs."""
-    before = mlflow.get_tracking_uri()
-    uri = (tmp_path / "mlruns").as_uri()
-    mlflow.set_tracking_uri(uri)
-    # the experiment another test of this process selected is not in this store
-    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None, raising=False)
     monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
-    yield uri
-    while mlflow.active_run():
-        mlflow.end_run()
-    mlflow.set_tracking_uri(before)
+    # the experiment another test of this process selected is not in this store
+    with tracking_at((tmp_path / "mlruns").as_uri(), monkeypatch) as uri:
+        yield uri
 
 
 def test_switch_catalog_logging_turns_the_datasets_logging_off(tracking_uri: str):

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Iterator, List
 
 import pytest
+from km_testkit.executables import KEDRO
+from km_testkit.ports import free_port
+from km_testkit.projects import kedro_mlflow_ui, new_project
 from mlflow.tracking import MlflowClient
-from mlflow_server import free_port
-from projects import KEDRO, kedro_mlflow_ui, new_project
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,6 @@ run id.
 """
 
 import json
-import os
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -17,8 +16,11 @@ from typing import List, Optional
 import mlflow
 import pandas as pd
 import pytest
+from backends import BACKENDS, SERVER_FIXTURES
+from km_testkit.executables import KEDRO
+from km_testkit.mlflow_state import environ_without_tracking
+from km_testkit.projects import kedro_mlflow_ui, new_project
 from mlflow.tracking import MlflowClient
-from projects import BACKENDS, KEDRO, SERVER_FIXTURES, kedro_mlflow_ui, new_project
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +29,7 @@ PACKAGE = "km_tutorial"
 
 def typed(project: Path, *args: str, pythonpath: Optional[Path] = None) -> str:
     """One command as the user types it in the project; its output. It must succeed."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "MLFLOW_RUN_ID")}
+    env = environ_without_tracking()
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
     done = subprocess.run(

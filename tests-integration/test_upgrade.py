@@ -30,7 +30,7 @@ from typing import Dict, List
 
 import pytest
 from distributions import ALL as OURS
-from projects import new_project
+from km_testkit.projects import new_project
 
 if sys.version_info >= (3, 8):
     from importlib import metadata

@@ -8,6 +8,11 @@
    not one of the names kedro and mlflow use too (``KNOWN_FOREIGN``).
 2. A module of one distribution imports from another distribution only names that the
    imported module lists in its ``__all__`` (or its submodules): the public surface.
+3. Every public name of km-compat (a module's ``__all__``, else its top-level functions,
+   classes and assignments without a leading ``_``) is used by some other module of the
+   packages' sources: imported from its module, or read as an attribute of it. A name that
+   only tests, benchmarks or the demo use is test-only code in a wheel; it belongs in the
+   test kit (``testkit/``, never published).
 
 Prints one line per breach (``path:line: message``) and exits 1 when there is any.
 """
@@ -163,6 +168,150 @@ def _dunder_all(tree: ast.AST) -> Optional[Set[str]]:
     return None
 
 
+def _package_of(module: str, is_package: bool) -> str:
+    """The package a relative import in ``module`` starts from."""
+    return module if is_package else module.rpartition(".")[0]
+
+
+def _resolve(node: ast.ImportFrom, module: str, is_package: bool) -> str:
+    """The absolute name of the module ``node`` imports from."""
+    if node.level == 0:
+        return node.module or ""
+    base = _package_of(module, is_package).split(".")
+    if node.level > 1:
+        base = base[: len(base) - (node.level - 1)]
+    return ".".join([*base, node.module] if node.module else base)
+
+
+def _dotted(node: ast.AST) -> Optional[str]:
+    """``a.b.c`` of an attribute chain on a plain name, else None."""
+    parts: List[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def uses_of(tree: ast.AST, module: str, is_package: bool, targets: Set[str]) -> Set[str]:
+    """``module.name`` of every name of a ``targets`` module that ``tree`` imports or reads.
+
+    Counts ``from target import name``, and ``alias.name`` where ``alias`` is bound to a
+    target by ``import target as alias`` or ``from package import target``, and the full
+    ``target.name`` chain after a plain ``import target``.
+    """
+    used: Set[str] = set()
+    bound: Dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            source = _resolve(node, module, is_package)
+            for alias in node.names:
+                if source in targets:
+                    used.add(f"{source}.{alias.name}")
+                if f"{source}.{alias.name}" in targets:
+                    bound[alias.asname or alias.name] = f"{source}.{alias.name}"
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname and alias.name in targets:
+                    bound[alias.asname] = alias.name
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            dotted = _dotted(node)
+            if dotted is None:
+                continue
+            head, _, rest = dotted.partition(".")
+            if head in bound and rest:
+                used.add(f"{bound[head]}.{rest.split('.')[0]}")
+            owner = dotted.rpartition(".")[0]
+            if owner in targets:
+                used.add(dotted)
+    return used
+
+
+def public_names(tree: ast.AST) -> Dict[str, int]:
+    """``{name: line}`` of a module's public surface: its ``__all__``, else its top-level
+    functions, classes and assignments whose names do not start with ``_``."""
+    defined: Dict[str, int] = {}
+    for node in getattr(tree, "body", []):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined[node.name] = node.lineno
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    defined[target.id] = node.lineno
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                defined[(alias.asname or alias.name).split(".")[0]] = node.lineno
+    exported = _dunder_all(tree)
+    if exported is None:
+        imported = {
+            alias.asname or alias.name
+            for node in getattr(tree, "body", [])
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for alias in node.names
+        }
+        exported = {name for name in defined if not name.startswith("_")} - imported
+    exported.discard("__all__")
+    return {name: defined.get(name, 1) for name in exported}
+
+
+def unused_compat_problems(
+    trees: Dict[Path, ast.AST], owners: Dict[Path, Tuple[str, str]], compat: Set[Path]
+) -> Iterator[Tuple[Path, int, str]]:
+    """(path, line, message) of each public name of km-compat no other module uses."""
+    targets = {owners[path][0] for path in compat}
+    used: Dict[Path, Set[str]] = {}
+    for path, tree in trees.items():
+        used[path] = uses_of(tree, owners[path][0], path.name == "__init__.py", targets)
+    for path in sorted(compat):
+        module = owners[path][0]
+        public = public_names(trees[path])
+        elsewhere = {
+            name
+            for name in public
+            if any(f"{module}.{name}" in names for other, names in used.items() if other != path)
+        }
+        # A type in the signature of a name used elsewhere (``node_parts`` returns a
+        # ``NodeParts``) serves the packages through it.
+        elsewhere |= _signature_names(trees[path], elsewhere) & set(public)
+        for name, line in sorted(public.items(), key=lambda item: item[1]):
+            if name not in elsewhere:
+                yield (
+                    path,
+                    line,
+                    (
+                        f"{module}.{name} is used by no other module of the packages: test-only"
+                        " code belongs in the test kit (testkit/), not in a wheel"
+                    ),
+                )
+
+
+def _signature_names(tree: ast.AST, functions: Set[str]) -> Set[str]:
+    """The names in the annotations of the top-level ``functions`` of ``tree``."""
+    names: Set[str] = set()
+    for node in getattr(tree, "body", []):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in functions:
+            arguments = node.args
+            annotations = [node.returns] + [
+                argument.annotation
+                for argument in (
+                    *getattr(arguments, "posonlyargs", []),
+                    *arguments.args,
+                    *arguments.kwonlyargs,
+                )
+            ]
+            for annotation in annotations:
+                for sub in ast.walk(annotation) if annotation is not None else ():
+                    if isinstance(sub, ast.Name):
+                        names.add(sub.id)
+                    elif _string(sub):  # a forward reference: "NodeParts"
+                        names.add(_string(sub).strip())
+    return names
+
+
 def main(root: Path = ROOT) -> int:
     """Check the packages under ``root``/packages; print each breach; 1 if any."""
     packages = root / "packages"
@@ -174,10 +323,13 @@ def main(root: Path = ROOT) -> int:
     ours = our_private_names(trees)
     surface = Surface(trees, owners)
     problems: List[str] = []
+    compat: Set[Path] = set()
     for path, tree in trees.items():
         _, dist = owners[path]
         shown = path.relative_to(root)
         in_compat = COMPAT in path.relative_to(packages / dist / "src").parents
+        if in_compat:
+            compat.add(path)
         if not in_compat:
             for line, message in private_use_problems(tree, ours):
                 problems.append(f"{shown}:{line}: {message}")
@@ -187,6 +339,8 @@ def main(root: Path = ROOT) -> int:
                     problem = surface.problem(dist, node.module, alias.name)
                     if problem:
                         problems.append(f"{shown}:{node.lineno}: {problem}")
+    for path, line, message in unused_compat_problems(trees, owners, compat):
+        problems.append(f"{path.relative_to(root)}:{line}: {message}")
     for line in problems:
         print(line)
     if problems:

@@ -27,6 +27,7 @@ except ImportError as _missing:  # km-cli uninstalled, or its files deleted
             "`kedro mlflow` needs km-cli: `pip install km-cli` (or remove its entry point"
             f" with `pip uninstall km-cli-entrypoint`). ({type(_missing).__name__}: {_missing})"
         )
+    _message: str = _problem  # a str on both branches
 
     @click.group(name="kedro-mlflow")
     def commands() -> None:
@@ -39,7 +40,7 @@ except ImportError as _missing:  # km-cli uninstalled, or its files deleted
         context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
     )
     def _km_cli_unavailable() -> None:
-        raise click.ClickException(_problem)
+        raise click.ClickException(_message)
 
 
 __all__ = ["commands"]

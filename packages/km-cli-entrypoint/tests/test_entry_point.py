@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-KEDRO = str(Path(sys.executable).with_name("kedro"))
+from km_testkit.executables import KEDRO
 
 
 def _km_cli_installed() -> bool:

@@ -20,7 +20,6 @@ It never fails on a figure: it reports them (``--json PATH`` writes them too).
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
@@ -31,16 +30,9 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
-HERE = Path(__file__).resolve()
-
-# packages/conftest.py: how the tests make projects (loaded by path, as the other
-# benchmarks do)
-_spec = importlib.util.spec_from_file_location(
-    "km_project_helpers", HERE.parents[2] / "conftest.py"
-)
-_helpers = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_helpers)
-new_kedro_project = _helpers.new_kedro_project
+# The test kit (testkit/): the project the tests make, and the environment's scripts.
+from km_testkit.executables import venv_script
+from km_testkit.projects import new_kedro_project
 
 COMMANDS = (("kedro --help", ["--help"]), ("kedro info", ["info"]))
 # The groups kedro loads when it starts (hooks: in a project). Not kedro.line_magic:
@@ -85,7 +77,7 @@ print(json.dumps({
 
 def kedro_script(python: str) -> str:
     """The `kedro` console script next to an interpreter (its environment's)."""
-    script = Path(python).with_name("kedro")
+    script = Path(venv_script("kedro", python))
     if not script.exists():
         sys.exit(f"{python}: no `kedro` script beside it ({script}); is kedro installed?")
     return str(script)
@@ -142,8 +134,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="km-bench-") as tmp:
         # the project is made by the "with" kedro (the script's own interpreter normally)
-        _helpers.KEDRO = kedro_script(args.with_python)
-        project = new_kedro_project(Path(tmp))
+        project = new_kedro_project(Path(tmp), kedro=kedro_script(args.with_python))
         times: Dict[str, Dict[str, List[float]]] = {
             c: {e: [] for e in environments} for c, _ in COMMANDS
         }

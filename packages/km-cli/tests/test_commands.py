@@ -8,6 +8,8 @@ from typing import List, Optional
 
 import pytest
 import yaml
+from km_testkit.executables import KEDRO
+from km_testkit.projects import DEMO_PACKAGE as PACKAGE  # the `kedro_project` fixture's
 
 from kedro_mlflow.compat.kedro_compat import plugin_hooks_auto_registered
 from kedro_mlflow.config import render_mlflow_yml
@@ -16,9 +18,6 @@ if sys.version_info >= (3, 8):
     from importlib import metadata
 else:  # Python 3.7: the backport, which mlflow already depends on
     import importlib_metadata as metadata
-
-PACKAGE = "km_demo"  # the package of the `kedro_project` fixture (packages/conftest.py)
-KEDRO = str(Path(sys.executable).with_name("kedro"))
 
 
 def kedro(args: List[str], cwd: Path) -> "subprocess.CompletedProcess[str]":

@@ -15,10 +15,8 @@ from typing import Any, Dict, List
 
 import pytest
 import yaml
-
-from kedro_mlflow.compat.mlflow_compat import MLFLOW_VERSION
-
-KEDRO = str(Path(sys.executable).with_name("kedro"))
+from km_testkit.executables import KEDRO
+from km_testkit.versions import MLFLOW_VERSION
 
 PIPELINES = """
 from kedro.pipeline import Pipeline, node
@@ -276,7 +274,7 @@ def test_run_id_registration_extra_requirements_and_copy_mode_dict(project: Path
         "elsewhere", artifact_location=(project / "elsewhere").resolve().as_uri()
     )
     run_id = client.create_run(elsewhere).info.run_id
-    client.set_terminated(run_id, status="KILLED")
+    client.set_terminated(run_id, status="FAILED")
     args = ["-p", "mutating", "-i", "instances", "--run-id", run_id]
     args += ["--copy-mode", "{'instances': 'assign'}"]
     args += ["--registered-model-name", "km_model", "--await-registration-for", "17"]
@@ -293,7 +291,7 @@ def test_run_id_registration_extra_requirements_and_copy_mode_dict(project: Path
         if experiment is not None:
             assert client.search_runs([experiment.experiment_id]) == []
     assert [run.info.run_id for run in client.search_runs([elsewhere])] == [run_id]
-    assert client.get_run(run_id).info.status == RunStatus.to_string(RunStatus.KILLED)
+    assert client.get_run(run_id).info.status == RunStatus.to_string(RunStatus.FAILED)
     model_folder = project / "elsewhere" / run_id / "artifacts" / "model"
     assert mlmodel(model_folder)["run_id"] == run_id
     # --registered-model-name: version 1 of km_model is this run's model.

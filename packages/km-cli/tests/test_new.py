@@ -6,17 +6,16 @@ combined install in tests-integration/test_new_project.py; here km-cli is alone.
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import List, Optional
 
 import pytest
 import yaml
+from km_testkit.executables import KEDRO
 
 from kedro_mlflow.compat.kedro_compat import plugin_hooks_auto_registered
 from kedro_mlflow.config import render_mlflow_yml
 
-KEDRO = str(Path(sys.executable).with_name("kedro"))
 EXAMPLE_FILES = [
     "data/01_raw/iris_instances.csv",
     "data/01_raw/iris_labels.csv",

@@ -7,22 +7,15 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 from typing import List
 
 import pytest
+from km_testkit.executables import KEDRO
+from km_testkit.ports import free_port
 from mlflow.tracking import MlflowClient
-
-KEDRO = str(Path(sys.executable).with_name("kedro"))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _get(url: str) -> bytes:
@@ -66,7 +59,7 @@ def _serve_and_stop(project: Path, args: List[str], port: int, stop: int = signa
 
 @pytest.mark.timeout(180)
 def test_ui_takes_host_and_port_from_the_environment_mlflow_yml(kedro_project: Path):
-    port = _free_port()
+    port = free_port()
     staging = kedro_project / "conf" / "staging"
     staging.mkdir()
     (staging / "mlflow.yml").write_text(f"ui:\n  port: {port}\n  host: 127.0.0.1\n")
@@ -78,8 +71,8 @@ def test_ui_takes_host_and_port_from_the_environment_mlflow_yml(kedro_project: P
 
 @pytest.mark.timeout(180)
 def test_command_line_port_wins_over_mlflow_yml(kedro_project: Path):
-    (kedro_project / "conf/local/mlflow.yml").write_text(f"ui:\n  port: {_free_port()}\n")
-    port = _free_port()
+    (kedro_project / "conf/local/mlflow.yml").write_text(f"ui:\n  port: {free_port()}\n")
+    port = free_port()
     output = _serve_and_stop(kedro_project, ["--port", str(port)], port)
     assert f"MLflow UI on http://127.0.0.1:{port}" in output
 
@@ -89,7 +82,7 @@ def test_command_line_port_wins_over_mlflow_yml(kedro_project: Path):
 def test_a_process_manager_or_a_closed_terminal_stops_the_server_too(
     kedro_project: Path, stop: int
 ):
-    port = _free_port()
+    port = free_port()
     output = _serve_and_stop(kedro_project, ["--port", str(port)], port, stop=stop)
     assert "MLflow UI stopped." in output
 
@@ -134,7 +127,7 @@ NO_AUTH_WARNING = "without authentication"
 def test_a_port_in_use_is_a_clear_error_before_anything_starts(
     kedro_project: Path, where: str, host: str, reuse_address: bool
 ):
-    port = _free_port()
+    port = free_port()
     args = ["--host", host] if host else []
     if where == "--port":
         args += ["--port", str(port)]
@@ -160,7 +153,7 @@ def test_a_port_in_use_is_a_clear_error_before_anything_starts(
 def test_a_port_left_in_time_wait_by_a_stopped_server_is_not_taken_for_busy(
     kedro_project: Path,
 ):
-    port = _free_port()
+    port = free_port()
     # A connection closed first on the server's side leaves 127.0.0.1:port in TIME_WAIT,
     # as a UI just stopped does. Its listener had SO_REUSEADDR (gunicorn's has), so Linux
     # lets another SO_REUSEADDR socket (gunicorn's next one) listen there at once.
@@ -180,7 +173,7 @@ def test_a_port_left_in_time_wait_by_a_stopped_server_is_not_taken_for_busy(
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("where", ["--host", "mlflow.yml"])
 def test_a_ui_open_to_the_network_is_warned_about(kedro_project: Path, where: str):
-    port = _free_port()
+    port = free_port()
     if where == "--host":
         args = ["--host", "0.0.0.0", "--port", str(port)]
     else:
@@ -200,7 +193,7 @@ def test_a_ui_open_to_the_network_is_warned_about(kedro_project: Path, where: st
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
 def test_a_ui_on_loopback_gets_no_network_warning(kedro_project: Path, host: str):
-    port = _free_port()
+    port = free_port()
     output = _serve_and_stop(kedro_project, ["--host", host, "--port", str(port)], port)
     assert NO_AUTH_WARNING not in output
     assert f"MLflow UI on http://{host}:{port}" in output
@@ -218,7 +211,7 @@ def _secret_in_logs(project: Path) -> List[str]:
 
 
 def test_the_password_of_a_tracking_server_uri_is_never_printed(kedro_project: Path):
-    dead = _free_port()
+    dead = free_port()
     (kedro_project / "conf/local/mlflow.yml").write_text(
         f"mlflow_tracking_uri: http://km-user:{SECRET}@127.0.0.1:{dead}\n"
     )
@@ -231,7 +224,7 @@ def test_the_password_of_a_tracking_server_uri_is_never_printed(kedro_project: P
 
 @pytest.mark.timeout(180)
 def test_the_password_of_a_dead_database_uri_is_never_printed(kedro_project: Path):
-    dead = _free_port()
+    dead = free_port()
     uri = f"postgresql://km-user:{SECRET}@127.0.0.1:{dead}/mlflow"
     (kedro_project / "conf/local/mlflow.yml").write_text(f"mlflow_tracking_uri: {uri}\n")
     process = subprocess.Popen(
@@ -262,7 +255,7 @@ def test_the_password_of_a_dead_database_uri_is_never_printed(kedro_project: Pat
 
 def test_the_password_is_masked_in_mlflow_s_own_messages_too(kedro_project: Path):
     # mlflow refuses this store with an error quoting the whole URI, password included
-    uri = f"ftp://km-user:{SECRET}@127.0.0.1:{_free_port()}/store"
+    uri = f"ftp://km-user:{SECRET}@127.0.0.1:{free_port()}/store"
     (kedro_project / "conf/local/mlflow.yml").write_text(f"mlflow_tracking_uri: {uri}\n")
     done = _ui_output(kedro_project, [])
     assert "unsupported URI 'ftp://km-user:***@127.0.0.1:" in done.stdout

@@ -7,34 +7,27 @@ from urllib.parse import urlparse
 
 import mlflow
 import pytest
+from km_testkit.mlflow_state import tracking_at
 from mlflow.tracking import MlflowClient
 
 from kedro_mlflow.compat import mlflow_compat
 from kedro_mlflow.compat.mlflow_compat import (
-    MLFLOW_VERSION,
     metric_history,
     reopen_run,
     retry_half_written_metric,
-    server_artifact_options,
 )
 from kedro_mlflow.compat.versions import release_tuple
 
 
 @pytest.fixture
 def client(tmp_path: Path, monkeypatch) -> MlflowClient:
-    uri = (tmp_path / "mlruns").as_uri()
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(uri)
-    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
-    yield MlflowClient(uri)
-    while mlflow.active_run():
-        mlflow.end_run()
-    mlflow.set_tracking_uri(previous)
+    with tracking_at((tmp_path / "mlruns").as_uri(), monkeypatch) as uri:
+        yield MlflowClient(uri)
 
 
 def test_version_is_the_installed_one():
-    assert mlflow.__version__.startswith(".".join(map(str, MLFLOW_VERSION)))
-    assert (1, 9, 0) <= MLFLOW_VERSION < (3, 0, 0)
+    assert mlflow.__version__.startswith(".".join(map(str, mlflow_compat.MLFLOW_VERSION)))
+    assert (1, 9, 0) <= mlflow_compat.MLFLOW_VERSION < (3, 0, 0)
 
 
 @pytest.mark.parametrize(
@@ -43,24 +36,6 @@ def test_version_is_the_installed_one():
 )
 def test_versions_are_parsed(text, expected):
     assert release_tuple(text) == expected
-
-
-def test_server_artifact_options_follow_the_version(tmp_path, monkeypatch):
-    for version, serves in (((1, 9, 0), False), ((1, 23, 0), True), ((2, 12, 2), True)):
-        monkeypatch.setattr(mlflow_compat, "MLFLOW_VERSION", version)
-        options = server_artifact_options(tmp_path / "artifacts")
-        assert ("--serve-artifacts" in options) is serves
-        assert options[-1] == (tmp_path / "artifacts").resolve().as_uri()
-
-
-def test_the_installed_server_accepts_its_options(tmp_path):
-    from click.testing import CliRunner
-    from mlflow.cli import server
-
-    result = CliRunner().invoke(server, ["--help"])
-    for option in server_artifact_options(tmp_path):
-        if option.startswith("--"):
-            assert option in result.output
 
 
 @pytest.mark.parametrize("status", ["FAILED", "FINISHED", "RUNNING"])
@@ -116,28 +91,6 @@ def test_metric_history_of_a_metric_never_logged_is_empty(client):
     assert metric_history(client, run_id, "never") == []
     (point,) = metric_history(client, run_id, "logged")
     assert (point.key, point.value, point.step) == ("logged", 1.0, 3)
-
-
-def test_models_env_options_are_known_to_the_installed_cli():
-    from click.testing import CliRunner
-    from mlflow.models.cli import commands
-
-    result = CliRunner().invoke(commands, ["serve", "--help"])
-    assert mlflow_compat.models_env_options()[0] in result.output
-
-
-def test_scoring_request_and_predictions_round_trip():
-    import json
-
-    import pandas as pd
-
-    content_type, body = mlflow_compat.scoring_request(pd.DataFrame({"x": [1.0, 2.0]}))
-    assert content_type.startswith("application/json")
-    decoded = json.loads(body)
-    split = decoded.get("dataframe_split", decoded)
-    assert split["columns"] == ["x"] and split["data"] == [[1.0], [2.0]]
-    assert mlflow_compat.scoring_predictions({"predictions": [1, 2]}) == [1, 2]
-    assert mlflow_compat.scoring_predictions([1, 2]) == [1, 2]
 
 
 def _half_written_metric(client: MlflowClient) -> Tuple[str, Path]:

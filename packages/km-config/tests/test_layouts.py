@@ -3,11 +3,11 @@ read through a project's config loader, checked with errors naming the file and 
 as the file spells it, and set up against a real MLflow store."""
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
 import yaml
+from km_testkit.ports import free_port
 from mlflow.tracking import MlflowClient
 
 from kedro_mlflow.config import (
@@ -311,9 +311,7 @@ def test_restore_if_deleted_false_refuses_naming_the_key_in_its_layout(
 
 
 def test_a_setup_error_names_the_server_key_of_a_0_8_file(project: Path, loader):
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # a port nothing listens on
     path = write(
         project / "conf/local/mlflow.yml",
         f"server:\n  mlflow_tracking_uri: http://127.0.0.1:{port}\n",

@@ -12,13 +12,11 @@ from pathlib import Path
 from typing import List, Optional
 
 import pytest
+from km_testkit.projects import DEMO_PACKAGE as PACKAGE  # the `kedro_project` fixture's
+from km_testkit.versions import is_kedro_016
 from mlflow.tracking import MlflowClient
 
-from kedro_mlflow.compat.kedro_compat import is_kedro_016
-
 from .conftest import write
-
-PACKAGE = "km_demo"  # the package of the `kedro_project` fixture (packages/conftest.py)
 
 READ_CONFIG = """
 import json, sys

@@ -11,6 +11,8 @@ from pathlib import Path
 import attrs
 import mlflow
 import pytest
+from km_testkit.mlflow_state import end_active_runs
+from km_testkit.ports import free_port
 from mlflow.tracking import MlflowClient
 
 from kedro_mlflow.config import KedroMlflowConfigError, read_mlflow_config
@@ -24,8 +26,7 @@ SECRET = "s3cr3t-value-that-must-not-leak"
 @pytest.fixture(autouse=True)
 def _no_run_left_active():
     yield
-    while mlflow.active_run():
-        mlflow.end_run()
+    end_active_runs()
 
 
 def test_setup_points_mlflow_at_the_project_store(project: Path, loader):
@@ -179,15 +180,9 @@ def test_credentials_key_that_cannot_be_a_variable_is_an_error(
     assert "KM_TEST_GOOD_KEY" not in os.environ  # nothing half-exported
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.timeout(60)  # MLflow's own retries would take minutes
 def test_unreachable_server_fails_at_once_naming_the_uri(project: Path, loader):
-    uri = f"http://127.0.0.1:{_free_port()}"
+    uri = f"http://127.0.0.1:{free_port()}"
     path = write(project / "conf/local/mlflow.yml", f"mlflow_tracking_uri: {uri}\n")
     config = read_mlflow_config(loader, project, "pkg")
     with pytest.raises(KedroMlflowConfigError) as info:
@@ -201,7 +196,7 @@ def test_unreachable_server_fails_at_once_naming_the_uri(project: Path, loader):
 def test_an_unreachable_server_from_the_environment_is_named_as_such(
     project: Path, loader, monkeypatch
 ):
-    uri = f"http://127.0.0.1:{_free_port()}"
+    uri = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     write(project / "conf/local/mlflow.yml", "mlflow_tracking_uri: null\n")
     config = read_mlflow_config(loader, project, "pkg")
@@ -271,9 +266,7 @@ def test_a_server_that_answers_502_to_everything_is_reported():
 
 
 def test_a_password_in_the_uri_is_never_printed():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     with pytest.raises(KedroMlflowConfigError) as info:
         check_reachable(f"http://alice:{SECRET}@127.0.0.1:{port}", timeout=2.0)
     assert SECRET not in str(info.value)

@@ -36,13 +36,10 @@ from kedro.extras.datasets.pickle import PickleDataSet
 from kedro.io import DataCatalog, MemoryDataSet
 from kedro.pipeline import Pipeline, node
 from kedro.runner import SequentialRunner
+from km_testkit.mlflow_servers import MlflowServer, RequestCounter
 
 from kedro_mlflow.io.common import defer_logging, flush_deferred
 from kedro_mlflow.io.metrics import MlflowMetricHistoryDataSet, MlflowMetricsDataSet
-
-# The server and proxy helpers live with the integration tests of the monorepo.
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests-integration"))
-from mlflow_server import MlflowServer, RequestCounter
 
 
 def training_curve(steps: int, rows: int, features: int) -> List[float]:

@@ -2,33 +2,25 @@
 
 from pathlib import Path
 
-import mlflow
 import pytest
+from km_testkit.mlflow_state import clear_tracking_variables, end_active_runs, tracking_at
 from mlflow.tracking import MlflowClient
 
 
 @pytest.fixture(autouse=True)
 def _no_run_left_active(tracking_uri):  # runs end in the store they were started in
-    while mlflow.active_run():
-        mlflow.end_run()
+    end_active_runs()
     yield
-    while mlflow.active_run():
-        mlflow.end_run()
+    end_active_runs()
 
 
 @pytest.fixture(autouse=True)
 def tracking_uri(tmp_path: Path, monkeypatch) -> str:
     """A fresh file store in the test's folder, set as MLflow's tracking URI."""
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
-    monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
+    clear_tracking_variables(monkeypatch)
     # an experiment selected by an earlier test belongs to another store
-    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
-    previous = mlflow.get_tracking_uri()
-    uri = (tmp_path / "mlruns").as_uri()
-    mlflow.set_tracking_uri(uri)
-    yield uri
-    mlflow.set_tracking_uri(previous)
+    with tracking_at((tmp_path / "mlruns").as_uri(), monkeypatch) as uri:
+        yield uri
 
 
 @pytest.fixture

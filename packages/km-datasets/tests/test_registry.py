@@ -7,6 +7,7 @@ import mlflow.sklearn
 import numpy as np
 import pytest
 from kedro.io.core import DataSetError
+from km_testkit.mlflow_state import tracking_at
 from mlflow.tracking import MlflowClient
 from sklearn.linear_model import LinearRegression
 
@@ -23,9 +24,7 @@ def registry(tmp_path_factory) -> dict:
     registered three times: version 1 in Production, 2 in Staging, 3 in no stage."""
     folder = tmp_path_factory.mktemp("registry")
     uri = f"sqlite:///{folder / 'mlflow.db'}"
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(uri)
-    try:
+    with tracking_at(uri):
         client = MlflowClient(uri)
         experiment = client.create_experiment("models", artifact_location=(folder / "art").as_uri())
         for slope in (1.0, 2.0, 3.0):
@@ -35,8 +34,6 @@ def registry(tmp_path_factory) -> dict:
             mlflow.register_model(f"runs:/{run.info.run_id}/model", "km_model")
         client.transition_model_version_stage("km_model", "1", "Production")
         client.transition_model_version_stage("km_model", "2", "Staging")
-    finally:
-        mlflow.set_tracking_uri(previous)
     return {"uri": uri, "folder": Path(folder)}
 
 

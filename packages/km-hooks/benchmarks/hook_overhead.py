@@ -13,7 +13,6 @@ it never fails on a figure.
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
@@ -26,19 +25,10 @@ from typing import Dict, List, Optional
 
 import yaml
 
-HERE = Path(__file__).resolve()
-sys.path.insert(0, str(HERE.parents[3] / "tests-integration"))  # the server helpers
-from mlflow_server import MlflowServer, RequestCounter  # noqa: E402
-
-# packages/conftest.py: how the tests make projects (loaded by path: tests-integration
-# has a conftest module of its own)
-_spec = importlib.util.spec_from_file_location(
-    "km_project_helpers", HERE.parents[2] / "conftest.py"
-)
-_helpers = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_helpers)
-PACKAGE, install_pipelines = _helpers.PACKAGE, _helpers.install_pipelines
-new_kedro_project = _helpers.new_kedro_project
+# The test kit (testkit/): the server helpers, and the projects the tests make.
+from km_testkit.mlflow_servers import MlflowServer, RequestCounter
+from km_testkit.projects import DEMO_PACKAGE as PACKAGE
+from km_testkit.projects import install_pipelines, new_kedro_project
 
 PIPELINE = """
 from kedro.pipeline import Pipeline, node
@@ -65,7 +55,7 @@ def pipelines():
 
 TIMED_RUN = """
 import time
-from kedro_mlflow.compat.kedro_compat import run_project
+from km_testkit.projects import run_project
 start = time.perf_counter()
 run_project(".")
 print("ELAPSED", time.perf_counter() - start)

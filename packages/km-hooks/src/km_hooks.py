@@ -10,7 +10,7 @@ their distribution); they also stand aside, before claiming any call, when it
 disables `kedro-mlflow`, the name users know from the reference's documentation.
 """
 
-from typing import Any, Dict
+from typing import TYPE_CHECKING, Any, Dict
 
 from kedro.framework.hooks import hook_impl
 
@@ -23,6 +23,10 @@ except ImportError:  # e.g. files deleted by pip's in-place upgrade from kedro-m
     if _report is None:
         raise
     raise ImportError(_report) from None
+
+if TYPE_CHECKING:  # kedro imports this module on every call: no kedro.io, kedro.pipeline
+    from kedro.io import DataCatalog
+    from kedro.pipeline import Pipeline
 
 DISABLING_NAMES = frozenset({"kedro-mlflow", "kedro_mlflow"})
 
@@ -38,18 +42,26 @@ class _EntryPointPipelineHook(MlflowPipelineHook):
     disables `kedro-mlflow` (then only hooks declared by hand track the run)."""
 
     @hook_impl
-    def before_pipeline_run(self, run_params: Dict[str, Any], pipeline: Any, catalog: Any) -> None:
+    def before_pipeline_run(
+        self, run_params: Dict[str, Any], pipeline: "Pipeline", catalog: "DataCatalog"
+    ) -> None:
         if not _disabled(run_params):
             super().before_pipeline_run(run_params, pipeline, catalog)
 
     @hook_impl
-    def after_pipeline_run(self, run_params: Dict[str, Any], pipeline: Any, catalog: Any) -> None:
+    def after_pipeline_run(
+        self, run_params: Dict[str, Any], pipeline: "Pipeline", catalog: "DataCatalog"
+    ) -> None:
         if not _disabled(run_params):
             super().after_pipeline_run(run_params, pipeline, catalog)
 
     @hook_impl
     def on_pipeline_error(
-        self, error: Exception, run_params: Dict[str, Any], pipeline: Any, catalog: Any
+        self,
+        error: Exception,
+        run_params: Dict[str, Any],
+        pipeline: "Pipeline",
+        catalog: "DataCatalog",
     ) -> None:
         if not _disabled(run_params):
             super().on_pipeline_error(error, run_params, pipeline, catalog)

@@ -3,7 +3,6 @@
 import ast
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -13,14 +12,15 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
+from km_testkit.executables import KEDRO
+from km_testkit.ports import free_port
+from km_testkit.projects import DEMO_PACKAGE as PACKAGE  # the `kedro_project` fixture's
+from km_testkit.versions import MLFLOW_VERSION
 from mlflow.models import Model
 from mlflow.tracking import MlflowClient
 
 from kedro_mlflow.compat.kedro_compat import plugin_hooks_auto_registered
-from kedro_mlflow.compat.mlflow_compat import MLFLOW_VERSION, max_param_length, max_tag_length
-
-PACKAGE = "km_demo"  # the package of the `kedro_project` fixture (packages/conftest.py)
-KEDRO = str(Path(sys.executable).with_name("kedro"))
+from kedro_mlflow.compat.mlflow_compat import max_param_length, max_tag_length
 
 PIPELINES = """
 from pathlib import Path
@@ -228,9 +228,7 @@ def test_disabled_pipeline_logs_nothing(project: Path):
 
 
 def test_unreachable_server_fails_before_any_node_runs(project: Path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     mlflow_yml(project, f"mlflow_tracking_uri: http://127.0.0.1:{port}\n")
     result = kedro_run(project, [])
     assert result.returncode != 0
@@ -318,7 +316,7 @@ def test_hooks_declared_by_hand_track_when_the_plugin_is_disabled(project: Path)
 def _python(project: Path, body: str) -> "subprocess.CompletedProcess[str]":
     """Run ``body`` in a new Python process in the project; ``run(name)`` runs a pipeline."""
     code = (
-        "from kedro_mlflow.compat.kedro_compat import run_project\n"
+        "from km_testkit.projects import run_project\n"
         "def run(pipeline):\n"
         "    run_project('.', pipeline_name=pipeline)\n"
     ) + textwrap.dedent(body)

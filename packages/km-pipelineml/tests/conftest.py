@@ -6,6 +6,7 @@ import pytest
 from kedro.extras.datasets.pickle import PickleDataSet
 from kedro.io import DataCatalog, MemoryDataSet
 from kedro.runner import SequentialRunner
+from km_testkit.mlflow_state import tracking_at
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -53,21 +54,17 @@ def trained(iris, iris_catalog):
 @pytest.fixture(params=["file", "sqlite"])
 def tracking(request, tmp_path, monkeypatch):
     """A real, empty MLflow store (file or SQLite) with artifacts under tmp_path."""
-    # set_experiment below is process-wide: put the previous selection back afterwards.
-    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None, raising=False)
     if request.param == "file":
         uri = (tmp_path / "mlruns").as_uri()
     else:
         uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    mlflow.set_tracking_uri(uri)
-    experiment_id = mlflow.create_experiment(
-        "km-pipelineml", artifact_location=(tmp_path / "artifacts").as_uri()
-    )
-    mlflow.set_experiment("km-pipelineml")
-    yield {"uri": uri, "experiment_id": experiment_id}
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
-    mlflow.set_tracking_uri(None)
+    # set_experiment below is process-wide: the previous selection comes back afterwards.
+    with tracking_at(uri, monkeypatch, unset_after=True):
+        experiment_id = mlflow.create_experiment(
+            "km-pipelineml", artifact_location=(tmp_path / "artifacts").as_uri()
+        )
+        mlflow.set_experiment("km-pipelineml")
+        yield {"uri": uri, "experiment_id": experiment_id}
 
 
 @pytest.fixture(autouse=True)

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import List
 
 import pytest
+from km_testkit.executables import KEDRO
 
 pytestmark = pytest.mark.slow
 
-KEDRO = str(Path(sys.executable).with_name("kedro"))
 
 # The project's pipelines: iris_demo's, registered through the shared fixture's helper
 # (packages/conftest.py knows where each kedro version registers them).

@@ -28,9 +28,9 @@ else:  # Python 3.7: the backport, which mlflow already depends on
 DISTRIBUTIONS = ("kedro-mlflow", *PACKAGES)
 
 
-def installed_versions() -> dict:
+def installed_versions() -> Dict[str, Optional[str]]:
     """``{distribution: version}`` of the plugin's packages; None for a missing one."""
-    versions = {}
+    versions: Dict[str, Optional[str]] = {}
     for name in DISTRIBUTIONS:
         try:
             versions[name] = metadata.version(name)

@@ -10,22 +10,26 @@ import re
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, NamedTuple, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, NamedTuple, Optional, Tuple, Union
 
 from kedro import __version__ as KEDRO_VERSION_STRING
 from kedro.config import MissingConfigException
 
 from .versions import release_tuple
 
+if TYPE_CHECKING:  # kedro.io and kedro.pipeline are not imported at CLI start-up
+    from kedro.framework.context import KedroContext
+    from kedro.io import DataCatalog
+    from kedro.pipeline import Pipeline
+    from kedro.pipeline.node import Node
+
 __all__ = [
-    "KEDRO_VERSION",
     "MissingConfigException",
     "NodeParts",
     "ProjectMetadata",
     "active_context",
     "catalog_dataset",
     "catalog_datasets",
-    "context_env",
     "context_for_run",
     "context_package_name",
     "context_pipelines",
@@ -39,7 +43,6 @@ __all__ = [
     "declare_context_hooks",
     "disabled_plugin_hooks",
     "find_project",
-    "is_kedro_016",
     "load_project_context",
     "node_function",
     "node_outputs",
@@ -47,7 +50,6 @@ __all__ = [
     "plugin_hooks_auto_registered",
     "project_conf_root",
     "register_project_pipelines",
-    "run_project",
     "with_filepath",
     "wrapped_dataset",
 ]
@@ -61,17 +63,12 @@ def is_kedro_016() -> bool:
     return KEDRO_VERSION < (0, 17, 0)
 
 
-def context_project_path(context: Any) -> Path:
+def context_project_path(context: "KedroContext") -> Path:
     """The root folder of the project a KedroContext belongs to."""
     return Path(context.project_path)
 
 
-def context_env(context: Any) -> str:
-    """The kedro environment a KedroContext was loaded for."""
-    return str(context.env)
-
-
-def context_package_name(context: Any) -> str:
+def context_package_name(context: "KedroContext") -> str:
     """The python package of the project a KedroContext belongs to."""
     # The project's metadata file is the one answer on every version: kedro 0.17.7
     # deprecates the context's property, and its CLI sessions leave it None.
@@ -83,7 +80,7 @@ def context_package_name(context: Any) -> str:
         return str(context.package_name)
 
 
-def context_pipelines(context: Any) -> Dict[str, Any]:
+def context_pipelines(context: "KedroContext") -> Dict[str, "Pipeline"]:
     """The project's registered pipelines, ``{name: Pipeline}``, as `kedro run` sees them."""
     # Every version answers through the context: 0.16-0.17.2 build them there, and
     # 0.17.3+ hands out kedro.framework.project.pipelines (with a deprecation warning).
@@ -96,7 +93,7 @@ def load_project_context(
     project_path: Union[str, Path],
     env: Optional[str] = None,
     extra_params: Optional[Dict[str, Any]] = None,
-) -> Any:
+) -> "KedroContext":
     """Load the KedroContext of the project at ``project_path``, as `kedro run` would.
 
     ``env`` defaults to ``$KEDRO_ENV``, then ``local`` (kedro 0.17.0-0.17.2 ignore the
@@ -112,13 +109,18 @@ def load_project_context(
     from kedro.framework.session import KedroSession
 
     package_name = _bootstrap_project(project_path)
+    # kedro 0.17 annotates env and extra_params `str = None`, `Dict[str, Any] = None`
     session = KedroSession.create(
-        package_name, project_path, save_on_close=False, env=env, extra_params=extra_params
+        package_name,
+        project_path,
+        save_on_close=False,
+        env=env,  # type: ignore[arg-type]
+        extra_params=extra_params,  # type: ignore[arg-type]
     )
     return session.load_context()
 
 
-def active_context() -> Any:
+def active_context() -> "KedroContext":
     """The context of the kedro run or session in progress, else of the project in the cwd."""
     if not is_kedro_016():
         from kedro.framework.session import get_current_session
@@ -144,7 +146,7 @@ def _bootstrap_project(project_path: Path) -> str:
     return bootstrap_project(project_path).package_name
 
 
-def node_function(node: Any) -> Any:
+def node_function(node: "Node") -> Callable:
     """The user function a kedro ``Node`` wraps, without its decorators.
 
     ``Node.func`` is public from kedro 0.16.x; 0.16.0 keeps it in ``Node._func``.
@@ -317,7 +319,7 @@ def declare_context_hooks(project: ProjectMetadata, import_line: str, hooks: str
     return run_py
 
 
-def context_for_run(run_params: Dict[str, Any]) -> Any:
+def context_for_run(run_params: Dict[str, Any]) -> "KedroContext":
     """The KedroContext of the run a pipeline hook is called for.
 
     kedro 0.17 runs inside a session that knows its context; kedro 0.16 has no such
@@ -334,31 +336,6 @@ def context_for_run(run_params: Dict[str, Any]) -> Any:
         env=run_params.get("env"),
         extra_params=run_params.get("extra_params"),
     )
-
-
-def run_project(
-    project_path: Union[str, Path],
-    pipeline_name: Optional[str] = None,
-    env: Optional[str] = None,
-    extra_params: Optional[Dict[str, Any]] = None,
-    runner: Any = None,
-) -> Dict[str, Any]:
-    """Run a registered pipeline of a project in this process, as `kedro run` does."""
-    project_path = Path(project_path).expanduser().resolve()
-    options: Dict[str, Any] = {"pipeline_name": pipeline_name}
-    if runner is not None:
-        options["runner"] = runner
-    if is_kedro_016():
-        return load_project_context(project_path, env, extra_params).run(**options)
-
-    from kedro.framework.session import KedroSession
-
-    package_name = _bootstrap_project(project_path)
-    env = env or os.environ.get("KEDRO_ENV") or None
-    with KedroSession.create(
-        package_name, project_path, env=env, extra_params=extra_params
-    ) as session:
-        return session.run(**options)
 
 
 def project_conf_root(project: ProjectMetadata) -> Path:
@@ -415,7 +392,7 @@ def wrapped_dataset(dataset: Any) -> Any:
 # public way to (the same names on both versions).
 
 
-def catalog_datasets(catalog: Any) -> Dict[str, Any]:
+def catalog_datasets(catalog: "DataCatalog") -> Dict[str, Any]:
     """``{name: dataset}`` of a ``DataCatalog`` (a copy).
 
     The public ``catalog.datasets`` mangles names that hold dots; the private mapping
@@ -424,7 +401,7 @@ def catalog_datasets(catalog: Any) -> Dict[str, Any]:
     return dict(catalog._data_sets)
 
 
-def catalog_dataset(catalog: Any, name: str) -> Any:
+def catalog_dataset(catalog: "DataCatalog", name: str) -> Any:
     """The dataset ``catalog`` holds under ``name``, or None."""
     return catalog._data_sets.get(name)
 
@@ -489,7 +466,7 @@ class NodeParts(NamedTuple):
     decorated: Optional[bool]
 
 
-def node_parts(node: Any) -> NodeParts:
+def node_parts(node: "Node") -> NodeParts:
     """The declared inputs and outputs of ``node`` (kedro keeps them privately)."""
     if not all(hasattr(node, name) for name in ("_outputs", "_outputs_to_dictionary")):
         return NodeParts(None, None, None)
@@ -500,6 +477,6 @@ def node_parts(node: Any) -> NodeParts:
     )
 
 
-def node_outputs(node: Any, result: Any) -> Dict[str, Any]:
+def node_outputs(node: "Node", result: Any) -> Dict[str, Any]:
     """``{dataset: value}`` of a node function's ``result``, mapped and checked by kedro."""
     return node._outputs_to_dictionary(result)

@@ -2,14 +2,13 @@
 
 No other module of kedro-mlflow looks at the mlflow version or reaches into mlflow's
 private state: they call the functions here. Only modules that need mlflow anyway (the
-datasets, the hooks, km-pipelineml, the test servers) import this one, so it imports
+datasets, the hooks, km-pipelineml) import this one, so it imports
 mlflow; ``kedro_mlflow.config`` itself never does (the CLI must start fast).
 """
 
 import contextlib
 import os
 import time
-from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional, Tuple, TypeVar
 
 import mlflow
@@ -20,7 +19,6 @@ from mlflow.tracking import fluent as _fluent
 from .versions import release_tuple
 
 __all__ = [
-    "MLFLOW_VERSION",
     "dataset_input",
     "experiment_by_name",
     "forget_active_run",
@@ -29,36 +27,14 @@ __all__ = [
     "max_tag_length",
     "metric_history",
     "model_registry_problem",
-    "models_env_options",
     "param_key_problem",
     "reopen_run",
     "retry_half_written_metric",
-    "scoring_predictions",
-    "scoring_request",
-    "server_artifact_options",
     "store_creation_command",
-    "supports_serve_artifacts",
 ]
 
 
 MLFLOW_VERSION: Tuple[int, int, int] = release_tuple(mlflow.__version__)
-
-
-def supports_serve_artifacts() -> bool:
-    """True when ``mlflow server`` can proxy artifacts itself (``--serve-artifacts``, 1.23+)."""
-    return MLFLOW_VERSION >= (1, 23, 0)
-
-
-def server_artifact_options(artifacts_dir: Path) -> List[str]:
-    """The ``mlflow server`` options that keep a test server's artifacts in ``artifacts_dir``.
-
-    From 1.23 the server stores and serves artifacts itself, so clients send them over
-    HTTP like a remote deployment does; before, clients write to the folder directly.
-    """
-    location = Path(artifacts_dir).resolve()
-    if supports_serve_artifacts():
-        return ["--serve-artifacts", "--artifacts-destination", location.as_uri()]
-    return ["--default-artifact-root", location.as_uri()]
 
 
 @contextlib.contextmanager
@@ -113,39 +89,6 @@ def metric_history(client: MlflowClient, run_id: str, key: str) -> List[Any]:
         raise
 
 
-def models_env_options() -> List[str]:
-    """Options of ``mlflow models serve|predict`` that use the current environment as is.
-
-    ``--env-manager local`` exists from 1.25; before, ``--no-conda`` did the same. Either
-    way nothing is downloaded or built, so a model serves offline.
-    """
-    if MLFLOW_VERSION >= (1, 25, 0):
-        return ["--env-manager", "local"]
-    return ["--no-conda"]
-
-
-def scoring_request(frame: Any) -> Tuple[str, str]:
-    """``(content type, body)`` asking a served model to predict on a pandas DataFrame.
-
-    mlflow 2.x wants ``{"dataframe_split": ...}`` as plain JSON; 1.x wants the split
-    orient itself, announced by the content type. Also the input file format of
-    ``mlflow models predict --content-type json``.
-    """
-    import json
-
-    if MLFLOW_VERSION >= (2, 0, 0):
-        body = json.dumps({"dataframe_split": json.loads(frame.to_json(orient="split"))})
-        return "application/json", body
-    return "application/json; format=pandas-split", frame.to_json(orient="split")
-
-
-def scoring_predictions(payload: Any) -> Any:
-    """The predictions in a decoded scoring answer (2.x wraps them in ``{"predictions": ...}``)."""
-    if isinstance(payload, dict) and "predictions" in payload:
-        return payload["predictions"]
-    return payload
-
-
 def experiment_by_name(client: MlflowClient, name: str) -> Optional[Any]:
     """The experiment called ``name``, deleted ones included (None when there is none).
 
@@ -160,7 +103,9 @@ def experiment_by_name(client: MlflowClient, name: str) -> Optional[Any]:
     if hasattr(client, "search_experiments"):
         candidates = client.search_experiments(view_type=ViewType.ALL)
     else:
-        candidates = client.list_experiments(view_type=ViewType.ALL)
+        candidates = client.list_experiments(  # type: ignore[attr-defined]  # mlflow < 1.28
+            view_type=ViewType.ALL
+        )
     return next((e for e in candidates if e.name == name), None)
 
 
@@ -238,9 +183,14 @@ def dataset_input(name: str, data: Any, source: Optional[str], context: str) -> 
     with warnings.catch_warnings():  # mlflow warns while it guesses the source's kind
         warnings.simplefilter("ignore")
         if isinstance(data, pd.DataFrame):
-            dataset = mlflow.data.from_pandas(data, source=source, name=name)
+            # mlflow.data adds its from_* constructors at import time: mypy cannot see them
+            dataset = mlflow.data.from_pandas(  # type: ignore[attr-defined]
+                data, source=source, name=name
+            )
         elif isinstance(data, np.ndarray):
-            dataset = mlflow.data.from_numpy(data, source=source, name=name)
+            dataset = mlflow.data.from_numpy(  # type: ignore[attr-defined]
+                data, source=source, name=name
+            )
         else:
             return None
     return DatasetInput(

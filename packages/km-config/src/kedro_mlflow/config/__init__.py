@@ -2,6 +2,7 @@
 
 from .errors import KedroMlflowConfigError
 from .layouts import LAYOUTS
+from .mlflow_config import KedroMlflowConfig
 from .project_config import get_mlflow_config
 from .reader import read_mlflow_config
 from .schema import (
@@ -10,7 +11,6 @@ from .schema import (
     DisableTrackingOptions,
     ExperimentOptions,
     HookOptions,
-    KedroMlflowConfig,
     NodeHookOptions,
     ParamsOptions,
     RunOptions,

@@ -12,6 +12,7 @@ sound installation never pays for the check.
 
 import shlex
 import sys
+from pathlib import Path
 from typing import Dict, List, Optional
 
 if sys.version_info >= (3, 8):
@@ -55,7 +56,7 @@ def missing_files() -> Dict[str, List[str]]:
             if "__pycache__" not in path.parts
             and ".." not in path.parts
             and not path.parts[0].endswith(".dist-info")
-            and not path.locate().exists()
+            and not Path(path.locate()).exists()  # typeshed: locate() -> PathLike
         ]
         if gone:
             missing[name] = sorted(gone)

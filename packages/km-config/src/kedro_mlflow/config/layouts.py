@@ -8,7 +8,7 @@ keys belong to which layout, and where each 0.8 key lands in the flat one (and
 back, so that an error names the key as the user's file spells it).
 """
 
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple, overload
 
 from .errors import KedroMlflowConfigError
 
@@ -78,6 +78,10 @@ def flat_from_server_tracking(values: Mapping[str, Any]) -> Dict[str, Any]:
     return flat
 
 
+@overload
+def key_in_layout(flat_key: str, layout: str) -> str: ...
+@overload
+def key_in_layout(flat_key: Optional[str], layout: str) -> Optional[str]: ...
 def key_in_layout(flat_key: Optional[str], layout: str) -> Optional[str]:
     """The path the user's file spells for ``flat_key`` (a key path of the flat layout)."""
     if not flat_key or layout != SERVER_TRACKING:

@@ -8,8 +8,8 @@ from kedro_mlflow.compat.kedro_compat import (
     context_project_path,
 )
 
+from .mlflow_config import KedroMlflowConfig
 from .reader import read_mlflow_config
-from .schema import KedroMlflowConfig
 
 
 def get_mlflow_config(context: Optional[Any] = None) -> KedroMlflowConfig:

@@ -15,6 +15,7 @@ import attrs
 
 from .errors import KedroMlflowConfigError
 from .layouts import FLAT, detect_layout, flat_from_server_tracking, key_in_layout
+from .sources import read_file_keys
 from .tracking_uri import defers_to_environment, resolve_tracking_uri
 
 LONG_PARAMETERS_STRATEGIES = ("fail", "tag", "truncate")
@@ -360,18 +361,20 @@ class _class_or_instance_method:
 
     def __init__(self, function: Callable) -> None:
         self._function = function
-        functools.update_wrapper(self, function)
+        # typeshed wants a callable wrapper; any object with a __dict__ takes the attributes
+        functools.update_wrapper(self, function)  # type: ignore[arg-type]
 
     def __get__(self, instance: Any, owner: type) -> Callable:
         return types.MethodType(self._function, owner if instance is None else instance)
 
 
 @attrs.define
-class KedroMlflowConfig:
-    """The validated content of a project's mlflow.yml.
+class ConfigValues:
+    """The validated content of a project's mlflow.yml, and where it was read from.
 
-    Build it with :func:`kedro_mlflow.framework.context.get_mlflow_config` (from a
-    project) or :meth:`from_dict`; then :meth:`setup` points MLflow at it.
+    Users get :class:`~kedro_mlflow.config.KedroMlflowConfig`, which adds ``setup()``
+    (pointing MLflow at these values); this class holds no behaviour that talks to
+    MLflow, so that the modules doing that can name its type without an import cycle.
     """
 
     mlflow_tracking_uri: Optional[str] = _key(
@@ -404,6 +407,11 @@ class KedroMlflowConfig:
         metadata={"yaml": False},
     )
     source_files: List[Path] = attrs.field(factory=list, kw_only=True, metadata={"yaml": False})
+    # Top-level key (as the file spells it) -> the file of source_files whose value won,
+    # recorded as the files were read: errors found later name that file.
+    key_sources: Dict[Any, Path] = attrs.field(
+        factory=dict, kw_only=True, repr=False, eq=False, metadata={"yaml": False}
+    )
     credentials_loader: Optional[Callable[[], Mapping[str, Any]]] = attrs.field(
         default=None, kw_only=True, repr=False, eq=False, metadata={"yaml": False}
     )
@@ -424,15 +432,18 @@ class KedroMlflowConfig:
         package_name: Optional[str] = None,
         credentials_loader: Optional[Callable[[], Mapping[str, Any]]] = None,
         source_files: Optional[List[Path]] = None,
-    ) -> "KedroMlflowConfig":
+        key_sources: Optional[Mapping[Any, Path]] = None,
+    ) -> Any:
         """Validate the content of mlflow.yml and resolve its defaults.
 
         A relative tracking URI is made absolute from ``project_path``; a missing
-        experiment name becomes ``package_name``. Called on an instance, as
+        experiment name becomes ``package_name``. ``source_files`` are the files
+        ``data`` was read from and ``key_sources`` which of them sets each top-level key
+        (read from ``source_files`` here when not given). Called on an instance, as
         kedro-mlflow 0.7.3 code does (``config.from_dict(data)``), it updates that
-        instance (keeping its project path and credentials) and returns it.
+        instance (keeping its project path, files and credentials) and returns it.
         """
-        if isinstance(cls, KedroMlflowConfig):
+        if isinstance(cls, ConfigValues):
             return cls._update_from_dict(data)
         check_size(data)
         layout = detect_layout(data)
@@ -445,6 +456,9 @@ class KedroMlflowConfig:
         config.project_path = project_path
         config.credentials_loader = credentials_loader
         config.source_files = list(source_files or [])
+        if key_sources is None:
+            key_sources = read_file_keys(config.source_files).key_sources
+        config.key_sources = dict(key_sources)
         written = config.mlflow_tracking_uri
         config.mlflow_tracking_uri = resolve_tracking_uri(written, project_path)
         config.tracking_uri_from_environment = defers_to_environment(written)
@@ -456,20 +470,7 @@ class KedroMlflowConfig:
         """The keys of mlflow.yml and their current values (nothing else)."""
         return _unstructure(self)
 
-    def setup(self, session: Any = None) -> str:
-        """Export the credentials, set the tracking URI and the experiment.
-
-        Returns the experiment id. ``session`` (a ``KedroSession`` or context, as
-        kedro-mlflow 0.7.3 took) only serves to read credentials.yml when this
-        configuration was not loaded from a project.
-        """
-        from .tracking_setup import setup_tracking
-
-        if session is not None and self.credentials_loader is None:
-            self.credentials_loader = _credentials_of(session)
-        return setup_tracking(self)
-
-    def _update_from_dict(self, data: Optional[Mapping[str, Any]]) -> "KedroMlflowConfig":
+    def _update_from_dict(self, data: Optional[Mapping[str, Any]]) -> "ConfigValues":
         fresh = type(self).from_dict(
             data, project_path=self.project_path, credentials_loader=self.credentials_loader
         )
@@ -558,13 +559,6 @@ def _structure_flat(cls: type, data: Optional[Mapping[str, Any]]) -> Any:
         raise
 
 
-def _credentials_of(session: Any) -> Callable[[], Mapping[str, Any]]:
-    from .reader import CredentialsSource
-
-    context = session.load_context() if hasattr(session, "load_context") else session
-    return CredentialsSource(context.config_loader)
-
-
 def _yaml_fields(cls: type) -> List["attrs.Attribute"]:
     return [f for f in attrs.fields(cls) if f.metadata.get("yaml", True)]
 
@@ -639,7 +633,7 @@ class SchemaKey(NamedTuple):
     is_section: bool
 
 
-def iter_keys(cls: type = KedroMlflowConfig, path: str = "") -> Iterator[SchemaKey]:
+def iter_keys(cls: type = ConfigValues, path: str = "") -> Iterator[SchemaKey]:
     """Every key of the schema, sections included, in file order."""
     defaults = cls()
     for field in _yaml_fields(cls):

@@ -23,7 +23,7 @@ import logging
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, ContextManager, Iterator, Optional
 from urllib.parse import quote, urlparse
 
 from .errors import KedroMlflowConfigError
@@ -63,6 +63,7 @@ def first_store_use(uri: str) -> Iterator[None]:
     databases are left alone.
     """
     scheme = urlparse(uri).scheme.split("+")[0].lower()
+    guard: ContextManager[str]
     if scheme == "sqlite":
         guard = _sqlite_guard(uri)
     elif scheme == "postgresql":
@@ -173,6 +174,7 @@ def _postgresql_guard(uri: str) -> Iterator[str]:
             engine.dispose()
         yield UNLOCKED
         return
+    assert engine is not None  # it made the connection
     try:
         if _postgresql_initialised(connection, sqlalchemy.text):
             yield READY

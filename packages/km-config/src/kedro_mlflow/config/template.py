@@ -13,9 +13,9 @@ import yaml
 
 from .errors import KedroMlflowConfigError
 from .layouts import FLAT, LAYOUTS, SERVER_TRACKING, key_in_layout
-from .schema import KedroMlflowConfig, ServerTrackingLayout, iter_keys
+from .schema import ConfigValues, ServerTrackingLayout, iter_keys
 
-_SCHEMAS = {FLAT: KedroMlflowConfig, SERVER_TRACKING: ServerTrackingLayout}
+_SCHEMAS = {FLAT: ConfigValues, SERVER_TRACKING: ServerTrackingLayout}
 
 # Keys the written file sets to something other than their schema default (flat paths).
 TEMPLATE_VALUES: Dict[str, Any] = {"mlflow_tracking_uri": "mlruns"}

@@ -4,18 +4,17 @@ import logging
 import os
 import socket
 import ssl
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from pathlib import Path
+from typing import Any, List, Mapping, Optional, cast
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
 from urllib.request import Request, urlopen
 
 from .errors import KedroMlflowConfigError
-from .reader import files_defining
-from .schema import variable_name_problem
+from .schema import ConfigValues, variable_name_problem
+from .sources import files_defining
+from .store_initialisation import first_store_use
 from .tracking_uri import redact_uri
-
-if TYPE_CHECKING:
-    from .schema import KedroMlflowConfig
 
 __all__ = [
     "REACHABILITY_TIMEOUT",
@@ -30,7 +29,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-def export_credentials(config: "KedroMlflowConfig") -> None:
+def export_credentials(config: ConfigValues) -> None:
     """Export the credentials.yml entry named by ``credentials`` as environment variables.
 
     The values go to ``os.environ`` only; nothing of them is kept or logged.
@@ -69,13 +68,19 @@ def export_credentials(config: "KedroMlflowConfig") -> None:
                 f"{variable!r} cannot be an environment variable name ({problem}); the keys"
                 f" of the entry {name!r} are exported as environment variables: rename it",
                 key=f"{name}.{variable}",
-                files=files_defining(getattr(config.credentials_loader, "files", []), name),
+                files=_credentials_files(config.credentials_loader, name),
             )
     for variable, value in entry.items():
         os.environ[str(variable)] = str(value)
 
 
-def export_store_variables(config: "KedroMlflowConfig") -> None:
+def _credentials_files(credentials_loader: Any, entry: str) -> List[Path]:
+    """The credentials file the entry was read from (a loader of our own records it)."""
+    locate = getattr(credentials_loader, "files_defining", None)
+    return locate(entry) if locate is not None else []
+
+
+def export_store_variables(config: ConfigValues) -> None:
     """Export ``stores_environment_variables`` (validated when the file was read).
 
     Like credentials, their values go to ``os.environ`` only and are never logged.
@@ -143,16 +148,15 @@ def _health_problem(url: str, timeout: float) -> Optional[str]:
     return None
 
 
-def config_error(
-    config: "KedroMlflowConfig", key: Optional[str], problem: str
-) -> KedroMlflowConfigError:
+def config_error(config: ConfigValues, key: Optional[str], problem: str) -> KedroMlflowConfigError:
     """An error about ``key`` of ``config``, naming the mlflow.yml that sets it (and the
     key as that file spells it)."""
     key = config.file_key(key)
-    return KedroMlflowConfigError(problem, key=key, files=files_defining(config.source_files, key))
+    files = files_defining(config.source_files, config.key_sources, key)
+    return KedroMlflowConfigError(problem, key=key, files=files)
 
 
-def setup_tracking(config: "KedroMlflowConfig") -> str:
+def setup_tracking(config: ConfigValues) -> str:
     """Export credentials, set the tracking URI and select the experiment; return its id."""
     try:
         return _setup_tracking(config)
@@ -162,7 +166,7 @@ def setup_tracking(config: "KedroMlflowConfig") -> str:
         raise config_error(config, error.key, error.problem) from None
 
 
-def _setup_tracking(config: "KedroMlflowConfig") -> str:
+def _setup_tracking(config: ConfigValues) -> str:
     import mlflow
     from mlflow.entities import LifecycleStage
     from mlflow.tracking import MlflowClient
@@ -171,16 +175,13 @@ def _setup_tracking(config: "KedroMlflowConfig") -> str:
 
     export_store_variables(config)
     export_credentials(config)
-    check_reachable(
-        config.mlflow_tracking_uri, from_environment=config.tracking_uri_from_environment
-    )
-    mlflow.set_tracking_uri(config.mlflow_tracking_uri)
+    uri = cast(str, config.mlflow_tracking_uri)  # from_dict resolved a null one
+    check_reachable(uri, from_environment=config.tracking_uri_from_environment)
+    mlflow.set_tracking_uri(uri)
     name = config.experiment.name or "Default"
-    shown = redact_uri(config.mlflow_tracking_uri)
-    from .store_initialisation import first_store_use
-
-    with first_store_use(config.mlflow_tracking_uri):  # one process at a time creates a new DB
-        client = MlflowClient(tracking_uri=config.mlflow_tracking_uri)
+    shown = redact_uri(uri)
+    with first_store_use(uri):  # one process at a time creates a new DB
+        client = MlflowClient(tracking_uri=uri)
     experiment = experiment_by_name(client, name)
     if experiment is None:
         if not config.experiment.create:

@@ -2,11 +2,14 @@
 
 ``KedroPipelineModel`` wraps a PipelineML's inference pipeline; ``log_pipeline_ml``
 logs it with its artifacts, conda environment and signature (what the end-of-run hook
-calls); ``default_conda_env`` is the environment used when none is given.
+calls); ``default_conda_env`` is the environment used when none is given;
+``pyfunc_log_options`` builds the arguments of ``mlflow.pyfunc.log_model`` for both
+``log_pipeline_ml`` and ``kedro mlflow modelify``.
 """
 
 from .conda_env import default_conda_env
 from .kedro_pipeline_model import KedroPipelineModel
+from .log_options import pyfunc_log_options
 from .logging_model import log_pipeline_ml
 
-__all__ = ["KedroPipelineModel", "default_conda_env", "log_pipeline_ml"]
+__all__ = ["KedroPipelineModel", "default_conda_env", "log_pipeline_ml", "pyfunc_log_options"]

@@ -41,7 +41,8 @@ def default_conda_env(inference: Pipeline) -> Dict[str, Any]:
 def project_requirements(inference: Pipeline) -> List[str]:
     """``name==version`` for each top-level package the inference nodes' functions live in."""
     requirements = []
-    for top in sorted({_top_module(node_function(node)) for node in inference.nodes} - {None}):
+    modules = {_top_module(node_function(node)) for node in inference.nodes}
+    for top in sorted(module for module in modules if module is not None):
         if top in _NOT_THE_PROJECT or top in sys.builtin_module_names:
             continue
         requirement = _requirement(top)

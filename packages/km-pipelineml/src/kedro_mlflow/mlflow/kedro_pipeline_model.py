@@ -38,7 +38,13 @@ _FORMS = (
 
 
 def _form_arguments(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]:
-    """(``"0.7"`` or ``"0.8"``, ``{parameter: value}``) for KedroPipelineModel's arguments.
+    """(``"0.7"`` or ``"0.8"``, ``{parameter: value}``) for KedroPipelineModel's arguments."""
+    form = _form_of(args, kwargs)
+    return form, _by_name(form, _FORM_08 if form == "0.8" else _FORM_07, args, kwargs)
+
+
+def _form_of(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> str:
+    """The release whose form the arguments follow.
 
     Decided by the arguments alone, never by guessing from an ambiguous value: a
     keyword only one form has, else the third positional argument (0.8.x's input_name
@@ -62,10 +68,13 @@ def _form_arguments(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Tuple[str,
             f"(kedro-mlflow 0.8.x) with a {type(args[2]).__name__} as third positional "
             f"argument, where 0.8.x takes input_name (0.7.x's runner): {_FORMS}. Use one form."
         )
-    if keywords_08 or ("pipeline_ml" not in kwargs and third_is_name):
-        form, names = "0.8", _FORM_08
-    else:
-        form, names = "0.7", _FORM_07
+    return "0.8" if keywords_08 or ("pipeline_ml" not in kwargs and third_is_name) else "0.7"
+
+
+def _by_name(
+    form: str, names: Tuple[str, ...], args: Tuple[Any, ...], kwargs: Dict[str, Any]
+) -> Dict[str, Any]:
+    """``{parameter: value}``: ``args`` named after ``form``'s positional order, then ``kwargs``."""
     if len(args) > len(names):
         raise TypeError(
             f"KedroPipelineModel() takes at most {len(names)} positional arguments in "
@@ -84,7 +93,70 @@ def _form_arguments(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Tuple[str,
         raise TypeError(
             f"KedroPipelineModel() missing required arguments {quoted(missing)}; {_FORMS}."
         )
-    return form, given
+    return given
+
+
+def _checked_catalog(catalog: Any) -> DataCatalog:
+    """The catalog argument, which must be a kedro DataCatalog."""
+    if not isinstance(catalog, DataCatalog):
+        raise PipelineMLError(
+            f"KedroPipelineModel's catalog must be a kedro DataCatalog, got "
+            f"{type(catalog).__name__}; {_FORMS}."
+        )
+    return catalog
+
+
+def _checked_runner(runner: Any) -> Optional[Any]:
+    """The runner argument: None, or anything with a ``run`` method (a kedro runner)."""
+    if runner is not None and not callable(getattr(runner, "run", None)):
+        raise ModelOptionError(
+            f"KedroPipelineModel's runner must be a kedro runner (e.g. SequentialRunner()) "
+            f"or None, got {type(runner).__name__} {runner!r}; {_FORMS}."
+        )
+    return runner
+
+
+def _checked_pipeline_ml(pipeline_ml: Any) -> PipelineML:
+    """0.7.x's first argument, which only a PipelineML can be."""
+    if not isinstance(pipeline_ml, PipelineML):
+        raise PipelineMLError(
+            "KedroPipelineModel(pipeline_ml, catalog, ...) (kedro-mlflow 0.7.x's "
+            "form) needs a PipelineML (from pipeline_ml_factory), got "
+            f"{type(pipeline_ml).__name__}; for any other pipeline, name the input "
+            "that receives the data: KedroPipelineModel(pipeline, catalog, "
+            "input_name=...) (0.8.x's form) or "
+            "KedroPipelineModel.from_pipeline(pipeline, catalog, input_name)."
+        )
+    return pipeline_ml
+
+
+def _check_same_input(pipeline_ml: PipelineML, input_name: Optional[str]) -> None:
+    """0.8.x's form with a PipelineML: an input_name, if given, must be the PipelineML's."""
+    if input_name is not None and input_name != pipeline_ml.input_name:
+        raise InputNameError(
+            f"KedroPipelineModel got a PipelineML bound to input_name "
+            f"{pipeline_ml.input_name!r} with input_name={input_name!r}: the model is "
+            "its inference pipeline, fed through the PipelineML's input_name. Leave "
+            "input_name out, or pass the inference pipeline (pipeline.inference) "
+            "to model it with another input."
+        )
+
+
+def _check_plain_pipeline(pipeline: Any, input_name: Optional[str]) -> str:
+    """0.8.x's form with any other pipeline: a kedro Pipeline, and its input_name."""
+    if not isinstance(pipeline, Pipeline):
+        raise PipelineMLError(
+            f"KedroPipelineModel's pipeline must be a kedro Pipeline, got "
+            f"{type(pipeline).__name__}; {_FORMS}."
+        )
+    if input_name is None:
+        raise InputNameError(
+            "KedroPipelineModel(pipeline, catalog, input_name) needs input_name for a "
+            "pipeline that is not a PipelineML: the free input that receives the data "
+            f"to predict on; this pipeline's free inputs are "
+            f"{quoted(pipeline.inputs()) or 'none'}."
+        )
+    return input_name
 
 
 class KedroPipelineModel(PythonModel):
@@ -152,56 +224,19 @@ class KedroPipelineModel(PythonModel):
         # Both releases' positional orders must work, and they differ from the third
         # argument on: the arguments are sorted into one form before anything else.
         form, given = _form_arguments(args, kwargs)
-        catalog = given["catalog"]
-        if not isinstance(catalog, DataCatalog):
-            raise PipelineMLError(
-                f"KedroPipelineModel's catalog must be a kedro DataCatalog, got "
-                f"{type(catalog).__name__}; {_FORMS}."
-            )
-        runner = given.get("runner")
-        if runner is not None and not callable(getattr(runner, "run", None)):
-            raise ModelOptionError(
-                f"KedroPipelineModel's runner must be a kedro runner (e.g. SequentialRunner()) "
-                f"or None, got {type(runner).__name__} {runner!r}; {_FORMS}."
-            )
+        catalog = _checked_catalog(given["catalog"])
+        runner = _checked_runner(given.get("runner"))
         copy_mode = given.get("copy_mode")
         if form == "0.7":
-            pipeline_ml = given["pipeline_ml"]
-            if not isinstance(pipeline_ml, PipelineML):
-                raise PipelineMLError(
-                    "KedroPipelineModel(pipeline_ml, catalog, ...) (kedro-mlflow 0.7.x's "
-                    "form) needs a PipelineML (from pipeline_ml_factory), got "
-                    f"{type(pipeline_ml).__name__}; for any other pipeline, name the input "
-                    "that receives the data: KedroPipelineModel(pipeline, catalog, "
-                    "input_name=...) (0.8.x's form) or "
-                    "KedroPipelineModel.from_pipeline(pipeline, catalog, input_name)."
-                )
+            pipeline_ml = _checked_pipeline_ml(given["pipeline_ml"])
             self._bind_pipeline_ml(pipeline_ml, catalog, copy_mode, runner)
             return
         pipeline, input_name = given["pipeline"], given.get("input_name")
         if isinstance(pipeline, PipelineML):
-            if input_name is not None and input_name != pipeline.input_name:
-                raise InputNameError(
-                    f"KedroPipelineModel got a PipelineML bound to input_name "
-                    f"{pipeline.input_name!r} with input_name={input_name!r}: the model is "
-                    "its inference pipeline, fed through the PipelineML's input_name. Leave "
-                    "input_name out, or pass the inference pipeline (pipeline.inference) "
-                    "to model it with another input."
-                )
+            _check_same_input(pipeline, input_name)
             self._bind_pipeline_ml(pipeline, catalog, copy_mode, runner)
             return
-        if not isinstance(pipeline, Pipeline):
-            raise PipelineMLError(
-                f"KedroPipelineModel's pipeline must be a kedro Pipeline, got "
-                f"{type(pipeline).__name__}; {_FORMS}."
-            )
-        if input_name is None:
-            raise InputNameError(
-                "KedroPipelineModel(pipeline, catalog, input_name) needs input_name for a "
-                "pipeline that is not a PipelineML: the free input that receives the data "
-                f"to predict on; this pipeline's free inputs are "
-                f"{quoted(pipeline.inputs()) or 'none'}."
-            )
+        input_name = _check_plain_pipeline(pipeline, input_name)
         self._bind_pipeline(pipeline, catalog, input_name, copy_mode, runner)
 
     def _bind_pipeline_ml(
@@ -368,14 +403,14 @@ class KedroPipelineModel(PythonModel):
         if self._loaded is None:
             self.load_context(context)
         if self.runner is not None:
-            return self._run_with_runner(model_input)
-        values = dict(self._loaded)
+            return self._run_with_runner(self.runner, model_input)
+        values = dict(self._loaded or {})  # load_context has set it
         values[self.input_name] = model_input
         for step in self._steps:  # the pipeline's nodes are in topological order
             step.run(values)
         return values[self.output_name]
 
-    def _run_with_runner(self, model_input: Any) -> Any:
+    def _run_with_runner(self, runner: Any, model_input: Any) -> Any:
         # The feeds are copied here, once, with the same rules as the direct path
         # (kedro's "copy" calls .copy(), which an estimator's boolean flag shadows).
         feeds = {**(self._loaded or {}), self.input_name: model_input}
@@ -386,9 +421,11 @@ class KedroPipelineModel(PythonModel):
             }
         )
         for name in self.pipeline.data_sets() - set(catalog.list()) - {self.output_name}:
-            catalog.add(name, MemoryDataSet(copy_mode=mode_for(self.copy_mode, name)))
+            mode = mode_for(self.copy_mode, name)
+            # kedro annotates `copy_mode: str = None`: None is its default, by the data's type
+            catalog.add(name, MemoryDataSet(copy_mode=mode))  # type: ignore[arg-type]
         # The output stays out of the catalog, so the runner returns it.
-        return self.runner.run(self.pipeline, catalog)[self.output_name]
+        return runner.run(self.pipeline, catalog)[self.output_name]
 
     @property
     def artifact_names(self) -> List[str]:

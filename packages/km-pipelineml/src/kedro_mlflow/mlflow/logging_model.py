@@ -1,7 +1,7 @@
 """Log a PipelineML's inference pipeline as a pyfunc model, at the end of its training."""
 
 import tempfile
-from typing import Any, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 from kedro.io import DataCatalog
 
@@ -12,8 +12,8 @@ from kedro_mlflow.pipeline.errors import ModelOptionError, PipelineMLError
 from kedro_mlflow.pipeline.pipeline_ml import PipelineML
 from mlflow.entities import Run
 
-from .conda_env import default_conda_env, normalise_conda_env
 from .kedro_pipeline_model import KedroPipelineModel
+from .log_options import pyfunc_log_options
 
 _NOT_GIVEN = object()
 
@@ -41,27 +41,37 @@ def log_pipeline_ml(
     run_id = _run_id(run)
     # Parameters the model ships are pickled here; mlflow copies the files into the model.
     with tempfile.TemporaryDirectory(prefix="kedro-mlflow-params-") as temp_folder:
-        artifacts = pipeline_ml.extract_pipeline_artifacts(catalog, temp_folder)
-        signature = _signature(pipeline_ml, catalog, input_data)
-        model = KedroPipelineModel(pipeline_ml, catalog, **pipeline_ml.model_options)
-        conda_env = normalise_conda_env(pipeline_ml.conda_env) or default_conda_env(
-            pipeline_ml.inference
-        )
-        options = dict(
-            artifact_path=pipeline_ml.model_name,
-            python_model=model,
-            artifacts=artifacts,
-            conda_env=conda_env,
-            signature=signature,
-            **pipeline_ml.log_model_kwargs,
-        )
-        active = mlflow.active_run()
-        if active is not None and active.info.run_id == run_id:
-            mlflow.pyfunc.log_model(**options)
-        else:
-            with reopen_run(run_id):
-                mlflow.pyfunc.log_model(**options)
+        options = _log_options(pipeline_ml, catalog, input_data, temp_folder)
+        _log_model_in(run_id, options)
     return f"runs:/{run_id}/{pipeline_ml.model_name}"
+
+
+def _log_options(
+    pipeline_ml: PipelineML, catalog: DataCatalog, input_data: Any, temp_folder: str
+) -> Dict[str, Any]:
+    """``log_model``'s arguments, every file and value they need gathered and checked."""
+    artifacts = pipeline_ml.extract_pipeline_artifacts(catalog, temp_folder)
+    signature = _signature(pipeline_ml, catalog, input_data)
+    model = KedroPipelineModel(pipeline_ml, catalog, **pipeline_ml.model_options)
+    return pyfunc_log_options(
+        model,
+        artifacts,
+        pipeline_ml.inference,
+        artifact_path=pipeline_ml.model_name,
+        conda_env=pipeline_ml.conda_env,
+        signature=signature,
+        **pipeline_ml.log_model_kwargs,
+    )
+
+
+def _log_model_in(run_id: str, options: Dict[str, Any]) -> None:
+    """Log the model in the run ``run_id``, reopening it unless it is the active run."""
+    active = mlflow.active_run()
+    if active is not None and active.info.run_id == run_id:
+        mlflow.pyfunc.log_model(**options)
+    else:
+        with reopen_run(run_id):
+            mlflow.pyfunc.log_model(**options)
 
 
 def _run_id(run: Union[None, str, Run]) -> str:

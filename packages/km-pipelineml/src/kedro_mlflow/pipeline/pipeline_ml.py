@@ -58,7 +58,7 @@ class PipelineML(Pipeline):
         tags: Optional[Union[str, Iterable[str]]] = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(nodes, tags=tags)
+        super().__init__(nodes, tags=tags)  # type: ignore[arg-type]  # kedro: `tags: ... = None`
         if not isinstance(inference, Pipeline):
             raise PipelineMLError(
                 f"inference must be a kedro Pipeline, got {type(inference).__name__}."
@@ -189,32 +189,32 @@ class PipelineML(Pipeline):
                 f"{other.input_name!r}): the result could log only one of them."
             )
 
-    def _combined(self, other: Any, operator: str, combine: Callable) -> Any:
+    def _combined(self, other: Any, operator: str, combine: Callable) -> Pipeline:
         if not isinstance(other, Pipeline):
             return NotImplemented
         self._same_binding(other, operator)
         result = combine(set(self.nodes), set(other.nodes))
         return self._rebind(Pipeline(result), f"'{operator}' with another pipeline")
 
-    def __add__(self, other: Any) -> Any:
+    def __add__(self, other: Any) -> Pipeline:
         return self._combined(other, "+", set.union)
 
-    def __radd__(self, other: Any) -> Any:
+    def __radd__(self, other: Any) -> Pipeline:
         if isinstance(other, int) and other == 0:  # sum([...]) starts from 0
             return self
         return self._combined(other, "+", set.union)
 
-    def __or__(self, other: Any) -> Any:
+    def __or__(self, other: Any) -> Pipeline:
         return self._combined(other, "|", set.union)
 
     __ror__ = __or__
 
-    def __and__(self, other: Any) -> Any:
+    def __and__(self, other: Any) -> Pipeline:
         return self._combined(other, "&", set.intersection)
 
     __rand__ = __and__
 
-    def __sub__(self, other: Any) -> Any:
+    def __sub__(self, other: Any) -> Pipeline:
         return self._combined(other, "-", set.difference)
 
 

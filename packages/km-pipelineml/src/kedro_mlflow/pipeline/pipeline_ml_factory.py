@@ -1,4 +1,16 @@
-"""pipeline_ml_factory: the documented way to build a PipelineML."""
+"""pipeline_ml_factory: the documented way to build a PipelineML.
+
+It takes both releases' forms. kedro-mlflow 0.7.x's: ``conda_env``, ``model_name``,
+``model_signature``, and in ``**kwargs`` KedroPipelineModel's ``copy_mode`` and
+``runner`` beside any other argument of ``mlflow.pyfunc.log_model`` (e.g.
+``registered_model_name``). 0.8.x's: ``kpm_kwargs`` (``copy_mode``, ``runner``) and
+``log_model_kwargs`` (``log_model``'s arguments under mlflow's names: ``artifact_path``,
+``signature``, ``conda_env``, ...). With the 0.8.x arguments, none of the 0.7.x ones
+may be given.
+
+Its errors derive from kedro-mlflow 0.7.x's ``KedroMlflowPipelineMLOutputsError`` and
+``KedroMlflowPipelineMLInputsError``, so code catching those still catches them.
+"""
 
 from typing import Any, Dict, Mapping, Optional, Union
 
@@ -24,28 +36,20 @@ def pipeline_ml_factory(
     Args:
         training: The pipeline that fits what inference needs (the one you run).
         inference: Turns ``input_name`` into a prediction; exactly one output.
-        input_name: The inference input that receives the data to predict on (training
-            may read it, make it, or read its data under another name). When omitted,
-            the only inference input that is neither made by training nor a parameter.
+        input_name: The inference input that receives the data to predict on. When
+            omitted, the only inference input neither made by training nor a parameter.
         conda_env: The model's conda environment (dict, or path to a YAML file). None:
             this Python, mlflow, kedro, km-pipelineml and the project's package.
         model_name: The model's artifact path in its MLflow run.
         model_signature: ``"auto"`` infers it from ``input_name``'s data, a
             ``ModelSignature`` is used as is, None logs none.
-        kpm_kwargs: kedro-mlflow 0.8.x's form: ``copy_mode`` and ``runner`` for
-            KedroPipelineModel.
-        log_model_kwargs: kedro-mlflow 0.8.x's form: arguments of
-            ``mlflow.pyfunc.log_model`` under mlflow's names (``artifact_path``,
-            ``signature``, ``conda_env``, ``registered_model_name``, ...).
-        **kwargs: ``copy_mode`` and ``runner`` for KedroPipelineModel; any other
-            argument of ``mlflow.pyfunc.log_model`` (e.g. ``registered_model_name``).
-            With the 0.8.x arguments, none of the 0.7.x ones may be given.
+        kpm_kwargs, log_model_kwargs, **kwargs: KedroPipelineModel's and
+            ``mlflow.pyfunc.log_model``'s options, in either release's form (see the
+            module's documentation).
 
     Raises:
         InferenceOutputError, InputNameError, UnproducedInferenceInputError,
-        ModelOptionError: the pair, or an option, cannot make a model. The first
-            three derive from kedro-mlflow 0.7.x's ``KedroMlflowPipelineMLOutputsError``
-            and ``KedroMlflowPipelineMLInputsError``, which catch them.
+        ModelOptionError: the pair, or an option, cannot make a model.
     """
     options_07 = dict(conda_env=conda_env, model_name=model_name, model_signature=model_signature)
     return PipelineML(

@@ -10,7 +10,7 @@ command runs.
 """
 
 from pathlib import Path
-from typing import List
+from typing import Iterable
 
 import click
 
@@ -25,7 +25,7 @@ PROJECT_COMMANDS = ("init", "modelify", "ui")
 
 
 class _MlflowGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> List[str]:
+    def list_commands(self, ctx: click.Context) -> Iterable[str]:
         from kedro_mlflow.compat.kedro_compat import find_project
 
         names = super().list_commands(ctx)

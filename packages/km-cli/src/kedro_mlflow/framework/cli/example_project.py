@@ -26,50 +26,71 @@ REQUIREMENT = "kedro-mlflow>=0.8,<0.9"
 def add_iris_example(project: ProjectMetadata) -> List[str]:
     """Add the example to ``project``; return the files written, relative to its root."""
     root = project.project_path
-    written: List[str] = []
+    written = _add_data_and_conf(root)
+    written += _add_pipelines(project)
+    written += _add_requirement(project)
+    written.append(_write_mlflow_yml(project))
+    return [_relative(path, root) for path in written]
+
+
+def _add_data_and_conf(root: Path) -> List[Path]:
+    """Copy the data files; append the catalog and parameter entries to the project's."""
+    written = []
     for name in COPIED:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(TEMPLATE / name, root / name)
-        written.append(name)
+        written.append(root / name)
     for name in APPENDED:
         with open(root / name, "a", encoding="utf-8") as handle:
             handle.write((TEMPLATE / name).read_text(encoding="utf-8"))
-        written.append(name)
+        written.append(root / name)
+    return written
 
-    package = project.source_dir / project.package_name
-    target = package / Path(*PIPELINES_MODULE.split("."))
+
+def _add_pipelines(project: ProjectMetadata) -> List[Path]:
+    """Copy the pipeline modules into the package, register them, declare the hooks."""
+    target = project.source_dir / project.package_name / Path(*PIPELINES_MODULE.split("."))
     target.mkdir(parents=True, exist_ok=True)
+    written = []
     for module in sorted((TEMPLATE / "src" / "pipelines" / "iris").glob("*.py")):
         shutil.copyfile(module, target / module.name)
-        written.append(_relative(target / module.name, root))
-    registry = register_project_pipelines(
-        project, f"{project.package_name}.{PIPELINES_MODULE}", "create_pipelines"
+        written.append(target / module.name)
+    written.append(
+        register_project_pipelines(
+            project, f"{project.package_name}.{PIPELINES_MODULE}", "create_pipelines"
+        )
     )
-    written.append(_relative(registry, root))
     run_py = declare_context_hooks(
         project,
         "from kedro_mlflow.framework.hooks import mlflow_node_hook, mlflow_pipeline_hook",
         "mlflow_pipeline_hook, mlflow_node_hook",
     )
-    if run_py is not None:
-        written.append(_relative(run_py, root))
+    if run_py is not None:  # None: this kedro registers plugins' hooks itself
+        written.append(run_py)
+    return written
 
+
+def _add_requirement(project: ProjectMetadata) -> List[Path]:
+    """Add kedro-mlflow to the project's requirements.txt, when it has one."""
     requirements = project.source_dir / "requirements.txt"
-    if requirements.is_file():
-        text = requirements.read_text(encoding="utf-8")
-        separator = "" if text.endswith("\n") or not text else "\n"
-        requirements.write_text(f"{text}{separator}{REQUIREMENT}\n", encoding="utf-8")
-        written.append(_relative(requirements, root))
+    if not requirements.is_file():
+        return []
+    text = requirements.read_text(encoding="utf-8")
+    separator = "" if text.endswith("\n") or not text else "\n"
+    requirements.write_text(f"{text}{separator}{REQUIREMENT}\n", encoding="utf-8")
+    return [requirements]
 
-    mlflow_yml = root / "conf" / "local" / "mlflow.yml"
+
+def _write_mlflow_yml(project: ProjectMetadata) -> Path:
+    """conf/local/mlflow.yml for the example."""
+    mlflow_yml = project.project_path / "conf" / "local" / "mlflow.yml"
     mlflow_yml.parent.mkdir(parents=True, exist_ok=True)
     # null, not init's `mlruns`: the example tracks where $MLFLOW_TRACKING_URI says
     # (a team's server), else to mlruns/ in the project
     mlflow_yml.write_text(
         render_mlflow_yml(project.package_name, defer_tracking_uri=True), encoding="utf-8"
     )
-    written.append(_relative(mlflow_yml, root))
-    return written
+    return mlflow_yml
 
 
 def _relative(path: Path, root: Path) -> str:

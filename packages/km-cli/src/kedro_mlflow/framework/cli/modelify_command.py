@@ -4,12 +4,18 @@ The options are kedro-mlflow 0.8.1's (each one an argument of ``mlflow.pyfunc.lo
 beside this plugin's earlier names (``--model-name`` is ``--artifact-path``).
 """
 
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, NamedTuple, Optional, Tuple
 
 import click
 
 from .project import current_project
+
+if TYPE_CHECKING:  # kedro imports this module on every call: kedro is imported when it runs
+    from kedro.framework.context import KedroContext
+    from kedro.io import DataCatalog
 
 _MLFLOW_DOC = "https://www.mlflow.org/docs/latest/python_api/mlflow.pyfunc.html"
 
@@ -25,6 +31,7 @@ _OPTION_OF_ARGUMENT = {
     "pip_requirements": "--pip-requirements",
     "extra_pip_requirements": "--extra-pip-requirements",
 }
+_ENVIRONMENT_OPTIONS = ("--conda-env", "--pip-requirements", "--extra-pip-requirements")
 
 
 @click.command(name="modelify")
@@ -129,23 +136,42 @@ def modelify(
 ) -> None:
     """Log a registered pipeline as an MLflow model (a KedroPipelineModel).
 
-    Every free input but --input-name travels with the model: files saved by the
-    catalog as they are, parameters and other in-memory values pickled. The options
-    from --artifact-path to --extra-pip-requirements set the arguments of the same
-    names of mlflow.pyfunc.log_model. Every value is checked before anything is logged.
+    Every free input but --input-name travels with the model: files saved by the catalog
+    as they are, parameters and other in-memory values pickled. Every value is checked
+    before anything is logged.
     """
-    import tempfile
-
-    from .modelify_inputs import (
-        bad_value,
-        conda_env_file,
-        existing_file,
-        parse_await,
-        parse_requirements,
-    )
-
     project = current_project("modelify")
     # Checked before the project loads: a typo fails fast, and nothing is logged.
+    _check_destination(artifact_path, run_id, run_name)
+    _check_one_environment(conda_env, pip_requirements, extra_pip_requirements)
+    log_options = {"artifact_path": artifact_path, **_code_options(code_path)}
+    log_options.update(_environment_options(conda_env, pip_requirements, extra_pip_requirements))
+    log_options.update(_registration_options(registered_model_name, await_registration_for))
+    request = _Request(
+        pipeline_name, input_name, copy_mode, infer_signature, infer_input_example, env
+    )
+    with tempfile.TemporaryDirectory(prefix="kedro-mlflow-modelify-") as folder:
+        logged = _modelify(
+            project.project_path, request, run_id, run_name, log_options, Path(folder)
+        )
+    _report(request, log_options, logged, run_id)
+
+
+class _Request(NamedTuple):
+    """What the command models: the pipeline, its input, and how."""
+
+    pipeline_name: str
+    input_name: str
+    copy_mode: Optional[str]
+    infer_signature: bool
+    infer_input_example: bool
+    env: Optional[str]
+
+
+def _check_destination(artifact_path: str, run_id: Optional[str], run_name: Optional[str]) -> None:
+    """Stop on a model folder outside the run, or on both a run to reuse and a new run's name."""
+    from .modelify_inputs import bad_value
+
     # mlflow joins the path to the run's artifact folder: "/x" or "../x" would land outside.
     parts = PurePosixPath(artifact_path).parts
     if not parts or artifact_path.startswith("/") or ".." in parts:
@@ -156,36 +182,59 @@ def modelify(
         raise click.ClickException(
             "--run-name names a new run, and --run-id logs into an existing one: give one of them."
         )
-    environment_options = [
-        name
-        for name, value in (
-            ("--conda-env", conda_env),
-            ("--pip-requirements", pip_requirements),
-            ("--extra-pip-requirements", extra_pip_requirements),
-        )
-        if value is not None
-    ]
-    if len(environment_options) > 1:
+
+
+def _check_one_environment(*values: Optional[str]) -> None:
+    """Stop unless at most one of ``values`` (the ``_ENVIRONMENT_OPTIONS``, in order) is given."""
+    given = [option for option, value in zip(_ENVIRONMENT_OPTIONS, values) if value is not None]
+    if len(given) > 1:
         raise click.ClickException(
-            f"{' and '.join(environment_options)} exclude each other: mlflow builds the"
+            f"{' and '.join(given)} exclude each other: mlflow builds the"
             " model's environment from one of --conda-env, --pip-requirements and"
             " --extra-pip-requirements."
         )
-    log_options: Dict[str, Any] = {"artifact_path": artifact_path}
-    if code_path:
-        log_options["code_path"] = [
-            str(existing_file("--code-path", path, "a file or folder")) for path in code_path
-        ]
+
+
+def _environment_options(
+    conda_env: Optional[str], pip_requirements: Optional[str], extra_pip_requirements: Optional[str]
+) -> Dict[str, Any]:
+    """The environment option given (at most one), checked, under log_model's name for it."""
+    from .modelify_inputs import conda_env_file, parse_requirements
+
+    options: Dict[str, Any] = {}
     if conda_env is not None:
-        log_options["conda_env"] = conda_env_file(conda_env)
+        options["conda_env"] = conda_env_file(conda_env)
     if pip_requirements is not None:
-        log_options["pip_requirements"] = parse_requirements("--pip-requirements", pip_requirements)
+        options["pip_requirements"] = parse_requirements("--pip-requirements", pip_requirements)
     if extra_pip_requirements is not None:
-        log_options["extra_pip_requirements"] = parse_requirements(
+        options["extra_pip_requirements"] = parse_requirements(
             "--extra-pip-requirements", extra_pip_requirements
         )
+    return options
+
+
+def _code_options(code_path: Tuple[str, ...]) -> Dict[str, Any]:
+    """``code_path`` for log_model: each --code-path, checked to exist, made absolute."""
+    from .modelify_inputs import existing_file
+
+    if not code_path:
+        return {}
+    return {
+        "code_path": [
+            str(existing_file("--code-path", path, "a file or folder")) for path in code_path
+        ]
+    }
+
+
+def _registration_options(
+    registered_model_name: Optional[str], await_registration_for: Optional[str]
+) -> Dict[str, Any]:
+    """``registered_model_name`` and ``await_registration_for`` for log_model, when given."""
+    from .modelify_inputs import parse_await
+
+    options: Dict[str, Any] = {}
     if registered_model_name is not None:
-        log_options["registered_model_name"] = registered_model_name
+        options["registered_model_name"] = registered_model_name
     seconds = parse_await(await_registration_for)
     if seconds is not None:
         if registered_model_name is None:
@@ -194,43 +243,34 @@ def modelify(
                 fg="yellow",
                 err=True,
             )
-        log_options["await_registration_for"] = seconds
-    with tempfile.TemporaryDirectory(prefix="kedro-mlflow-modelify-") as folder:
-        logged_run, experiment = _modelify(
-            project.project_path,
-            env,
-            pipeline_name,
-            input_name,
-            copy_mode,
-            infer_signature,
-            infer_input_example,
-            run_id,
-            run_name,
-            log_options,
-            Path(folder),
-        )
+        options["await_registration_for"] = seconds
+    return options
+
+
+def _report(
+    request: _Request, log_options: Dict[str, Any], logged: Tuple[str, str], run_id: Optional[str]
+) -> None:
+    """Say where the model is: its run, its URI, and its registered name if any."""
+    logged_run, experiment = logged
+    artifact_path = log_options["artifact_path"]
     where = (
         f"the run {logged_run} (--run-id)"
         if run_id is not None
         else f"the new run {logged_run} of experiment {experiment!r}"
     )
     click.secho(
-        f"Pipeline {pipeline_name!r} logged as model {artifact_path!r} in {where}.", fg="green"
+        f"Pipeline {request.pipeline_name!r} logged as model {artifact_path!r} in {where}.",
+        fg="green",
     )
-    if registered_model_name is not None:
-        click.echo(f"Registered model: {registered_model_name}")
+    if log_options.get("registered_model_name") is not None:
+        click.echo(f"Registered model: {log_options['registered_model_name']}")
     click.echo(f"Run id: {logged_run}")
     click.echo(f"Model URI: runs:/{logged_run}/{artifact_path}")
 
 
 def _modelify(
     project_path: Path,
-    env: Optional[str],
-    pipeline_name: str,
-    input_name: str,
-    copy_mode: Optional[str],
-    infer_signature: bool,
-    infer_input_example: bool,
+    request: _Request,
     run_id: Optional[str],
     run_name: Optional[str],
     log_options: Dict[str, Any],
@@ -240,62 +280,16 @@ def _modelify(
 
     Returns the run's id and the name of the project's experiment.
     """
-    from kedro_mlflow.compat.kedro_compat import context_pipelines, load_project_context
-    from kedro_mlflow.config import KedroMlflowConfigError
+    from kedro_mlflow.compat.kedro_compat import load_project_context
     from kedro_mlflow.framework.context import get_mlflow_config
-    from kedro_mlflow.mlflow import KedroPipelineModel, default_conda_env
-    from kedro_mlflow.pipeline import PipelineMLError
 
-    from .modelify_inputs import (
-        check_model_shape,
-        first_row,
-        gather_artifacts,
-        load_input,
-        parse_copy_mode,
-        registered_pipeline,
-    )
-
-    context = load_project_context(project_path, env=env)
-    try:
+    context = load_project_context(project_path, env=request.env)
+    with _config_errors():
         config = get_mlflow_config(context)
-    except KedroMlflowConfigError as error:
-        raise click.ClickException(str(error)) from None
-    pipeline = registered_pipeline(context_pipelines(context), pipeline_name)
-    check_model_shape(pipeline, pipeline_name, input_name)
-    modes = parse_copy_mode(copy_mode, pipeline.data_sets())
-    catalog = context.catalog
-    artifacts_catalog, artifacts = gather_artifacts(
-        catalog, pipeline, pipeline_name, input_name, folder
-    )
-    options = dict(log_options)
-    if infer_signature or infer_input_example:
-        reason = " and ".join(
-            flag
-            for flag, wanted in (
-                ("--infer-signature", infer_signature),
-                ("--infer-input-example", infer_input_example),
-            )
-            if wanted
-        )
-        data = load_input(catalog, input_name, reason)
-        if infer_signature:
-            from mlflow.models.signature import infer_signature as infer
-
-            options["signature"] = infer(model_input=data)
-        if infer_input_example:
-            options["input_example"] = first_row(data)
-    try:
-        model = KedroPipelineModel.from_pipeline(pipeline, artifacts_catalog, input_name, modes)
-    except PipelineMLError as error:  # checked above already; kept as a clear message
-        raise click.ClickException(f"Pipeline {pipeline_name!r}: {error}") from None
-    options.update(python_model=model, artifacts=artifacts)
-    if not {"conda_env", "pip_requirements", "extra_pip_requirements"} & set(options):
-        options["conda_env"] = default_conda_env(pipeline)
+    options = _model_log_options(context, request, log_options, folder)
     _check_mlflow_takes(options)
-    try:
+    with _config_errors():
         experiment_id = config.setup()
-    except KedroMlflowConfigError as error:
-        raise click.ClickException(str(error)) from None
     if options.get("registered_model_name") is not None:
         _check_registry(options["registered_model_name"])
     experiment = config.experiment.name or "Default"
@@ -304,6 +298,72 @@ def _modelify(
         _log_in_existing_run(run_id, options)
         return run_id, experiment
     return _log_in_new_run(experiment_id, run_name, options), experiment
+
+
+@contextmanager
+def _config_errors() -> Iterator[None]:
+    """An mlflow.yml problem, as the command's error (its message says what to fix)."""
+    from kedro_mlflow.config import KedroMlflowConfigError
+
+    try:
+        yield
+    except KedroMlflowConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _model_log_options(
+    context: "KedroContext", request: _Request, log_options: Dict[str, Any], folder: Path
+) -> Dict[str, Any]:
+    """The model, its artifacts (gathered into ``folder``) and every log_model argument."""
+    from kedro_mlflow.compat.kedro_compat import context_pipelines
+    from kedro_mlflow.mlflow import KedroPipelineModel, pyfunc_log_options
+    from kedro_mlflow.pipeline import PipelineMLError
+
+    from .modelify_inputs import (
+        check_model_shape,
+        gather_artifacts,
+        parse_copy_mode,
+        registered_pipeline,
+    )
+
+    name, input_name = request.pipeline_name, request.input_name
+    pipeline = registered_pipeline(context_pipelines(context), name)
+    check_model_shape(pipeline, name, input_name)
+    modes = parse_copy_mode(request.copy_mode, pipeline.data_sets())
+    artifacts_catalog, artifacts = gather_artifacts(
+        context.catalog, pipeline, name, input_name, folder
+    )
+    examples = _input_examples(context.catalog, request)
+    try:
+        model = KedroPipelineModel.from_pipeline(pipeline, artifacts_catalog, input_name, modes)
+    except PipelineMLError as error:  # checked above already; kept as a clear message
+        raise click.ClickException(f"Pipeline {name!r}: {error}") from None
+    return pyfunc_log_options(model, artifacts, pipeline, **log_options, **examples)
+
+
+def _input_examples(catalog: "DataCatalog", request: _Request) -> Dict[str, Any]:
+    """``signature`` and ``input_example`` from --input-name's data, as the flags ask."""
+    from .modelify_inputs import first_row, load_input
+
+    wanted = [
+        flag
+        for flag, asked in (
+            ("--infer-signature", request.infer_signature),
+            ("--infer-input-example", request.infer_input_example),
+        )
+        if asked
+    ]
+    if not wanted:
+        return {}
+    data = load_input(catalog, request.input_name, " and ".join(wanted))
+    examples: Dict[str, Any] = {}
+    if request.infer_signature:
+        from mlflow.models.signature import infer_signature
+
+        examples["signature"] = infer_signature(model_input=data)
+    if request.infer_input_example:
+        examples["input_example"] = first_row(data)
+    return examples
 
 
 def _check_mlflow_takes(options: Dict[str, Any]) -> None:

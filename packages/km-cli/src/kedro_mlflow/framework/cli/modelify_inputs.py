@@ -65,31 +65,13 @@ def gather_artifacts(
     # mlflow copies every artifact into one folder under its file name: keep names unique.
     used: Set[str] = set()
     for dataset in sorted(pipeline.inputs() - {input_name}):
-        if not persistence_problem(catalog, dataset):
-            try:
-                path = current_file(catalog, dataset)
-            except Exception as error:  # kedro's VersionNotFoundError and friends
-                problems.append(f"{dataset!r} ({_one_line(error)})")
-                continue
-            if not path.exists():
-                problems.append(f"{dataset!r} (its file {path} does not exist yet)")
-                continue
-            entries[dataset] = catalog_entry(catalog, dataset)
-            paths[dataset] = str(_unique_copy(path, folder, used))
-            continue
+        ship = _saved_file if not persistence_problem(catalog, dataset) else _pickled_value
         try:
-            value = catalog.load(dataset)
-        except Exception as error:  # DataSetNotFoundError, DataSetError, ...
-            problems.append(f"{dataset!r} ({_one_line(error)})")
+            entries[dataset], path = ship(catalog, dataset, folder, used)
+        except _ArtifactProblem as problem:
+            problems.append(f"{dataset!r} ({problem})")
             continue
-        target = folder / _unique_name(_safe(dataset) + ".pkl", used)
-        try:
-            PickleDataSet(filepath=str(target)).save(value)
-        except Exception as error:
-            problems.append(f"{dataset!r} (its value cannot be pickled: {_one_line(error)})")
-            continue
-        entries[dataset] = PickleDataSet(filepath=str(target))
-        paths[dataset] = str(target)
+        paths[dataset] = str(path)
     if problems:
         raise click.ClickException(
             f"Pipeline {name!r} cannot be logged as a model: the model ships every free input"
@@ -99,6 +81,39 @@ def gather_artifacts(
             " saves them), or choose another --input-name."
         )
     return DataCatalog(entries), paths
+
+
+class _ArtifactProblem(Exception):
+    """Why one input cannot ship with the model; gathered with the others' into one error."""
+
+
+def _saved_file(
+    catalog: DataCatalog, dataset: str, folder: Path, used: Set[str]
+) -> Tuple[Any, Path]:
+    """The catalog entry of a dataset saved to a local file, and that file to ship."""
+    try:
+        path = current_file(catalog, dataset)
+    except Exception as error:  # kedro's VersionNotFoundError and friends
+        raise _ArtifactProblem(_one_line(error)) from None
+    if not path.exists():
+        raise _ArtifactProblem(f"its file {path} does not exist yet")
+    return catalog_entry(catalog, dataset), _unique_copy(path, folder, used)
+
+
+def _pickled_value(
+    catalog: DataCatalog, dataset: str, folder: Path, used: Set[str]
+) -> Tuple[Any, Path]:
+    """A pickle file in ``folder`` holding the dataset's value, and the entry that reads it."""
+    try:
+        value = catalog.load(dataset)
+    except Exception as error:  # DataSetNotFoundError, DataSetError, ...
+        raise _ArtifactProblem(_one_line(error)) from None
+    target = folder / _unique_name(_safe(dataset) + ".pkl", used)
+    try:
+        PickleDataSet(filepath=str(target)).save(value)
+    except Exception as error:
+        raise _ArtifactProblem(f"its value cannot be pickled: {_one_line(error)}") from None
+    return PickleDataSet(filepath=str(target)), target
 
 
 def load_input(catalog: DataCatalog, input_name: str, reason: str = "--infer-signature") -> Any:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import IO, List, Optional
+from typing import IO, Any, Dict, List, Optional, cast
 from urllib.parse import unquote, urlparse
 
 import click
@@ -33,75 +33,102 @@ def ui(env: Optional[str], port: Optional[int], host: Optional[str]) -> None:
 
     project = current_project("ui")
     config = get_mlflow_config(load_project_context(project.project_path, env=env))
-    uri = config.mlflow_tracking_uri
+    uri = cast(str, config.mlflow_tracking_uri)  # get_mlflow_config resolved a null one
     # Everything we print names the URI without its password; only mlflow gets it whole.
     shown = redact_uri(uri)
     if urlparse(uri).scheme in ("http", "https"):
         click.echo(f"This project tracks to the server {shown}: open it in a browser.")
         return
     host_origin = "--host" if host else "mlflow.yml's ui.host"
-    port_origin = "--port" if port else "mlflow.yml's ui.port"
     host = host or config.ui.host or "127.0.0.1"
-    if port or config.ui.port:
-        port = port or config.ui.port
-        _check_port_free(host, port, port_origin)
-    else:
-        port = _free_port(host)
+    port = _port(host, port, config.ui.port)
     if not _is_loopback(host):
-        where = host
-        with contextlib.suppress(ValueError):
-            if ipaddress.ip_address(host).is_unspecified:
-                where = f"{host}, every network interface of this machine,"
-        click.secho(
-            f"Warning: the MLflow UI listens on {where} ({host_origin}): anyone who can reach"
-            f" this machine on port {port} can read and change this project's runs, models"
-            " and artifacts, without authentication. Use --host 127.0.0.1 to keep it to this"
-            " machine.",
-            fg="yellow",
-            err=True,
-        )
+        _warn_exposed(host, port, host_origin)
+    click.echo(f"MLflow UI on http://{host}:{port} for {shown} (Ctrl-C to stop)")
+    code = _serve(uri, host, port, project.project_path)
+    if code not in (0, -signal.SIGINT, -signal.SIGTERM):
+        raise click.ClickException(f"the MLflow UI exited with status {code}")
+
+
+def _port(host: str, option: Optional[int], configured: Optional[int]) -> int:
+    """--port, else mlflow.yml's ui.port (either checked free), else a free port."""
+    port = option or configured
+    if port:
+        _check_port_free(host, port, "--port" if option else "mlflow.yml's ui.port")
+        return port
+    return _free_port(host)
+
+
+def _warn_exposed(host: str, port: int, origin: str) -> None:
+    """Warn that a UI listening beyond this machine lets anyone change the project's runs."""
+    where = host
+    with contextlib.suppress(ValueError):
+        if ipaddress.ip_address(host).is_unspecified:
+            where = f"{host}, every network interface of this machine,"
+    click.secho(
+        f"Warning: the MLflow UI listens on {where} ({origin}): anyone who can reach"
+        f" this machine on port {port} can read and change this project's runs, models"
+        " and artifacts, without authentication. Use --host 127.0.0.1 to keep it to this"
+        " machine.",
+        fg="yellow",
+        err=True,
+    )
+
+
+def _serve(uri: str, host: str, port: int, project_path: Path) -> int:
+    """Run ``mlflow ui`` until it exits or we are stopped; return its exit status."""
     command = [sys.executable, "-c", _MLFLOW_CLI, "ui", "--backend-store-uri", uri]
     command += ["--host", host, "--port", str(port)]
-    environment = dict(os.environ)
-    # mlflow starts gunicorn by name: this interpreter's scripts must come first.
-    environment["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), environment["PATH"]])
     secrets = _secrets_of(uri)
-    if secrets:
-        # mlflow's and gunicorn's messages pass through us, the password masked.
-        environment["PYTHONUNBUFFERED"] = "1"
-    click.echo(f"MLflow UI on http://{host}:{port} for {shown} (Ctrl-C to stop)")
     # Its own process group: on Ctrl-C the whole server (gunicorn and its workers) is
     # stopped by us, and nothing is left holding the port.
     process = subprocess.Popen(
         command,
-        env=environment,
-        cwd=str(project.project_path),
+        env=_server_environment(masked=bool(secrets)),
+        cwd=str(project_path),
         start_new_session=True,
         stdout=subprocess.PIPE if secrets else None,
         stderr=subprocess.PIPE if secrets else None,
     )
-    copiers = []
-    if secrets:
-        for source, target in ((process.stdout, sys.stdout), (process.stderr, sys.stderr)):
-            copier = threading.Thread(
-                target=copy_masked, args=(source, _binary(target), secrets), daemon=True
-            )
-            copier.start()
-            copiers.append(copier)
+    copiers = _copy_outputs_masked(process, secrets) if secrets else []
     # A process manager's SIGTERM and a closed terminal's SIGHUP stop it as Ctrl-C does:
     # the server is in a session of its own and would outlive us otherwise.
     for stop_signal in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(stop_signal, _interrupt)
     try:
-        code = process.wait()
+        return process.wait()
     except KeyboardInterrupt:
         code = _stop(process)
         click.echo("MLflow UI stopped.")
+        return code
     finally:
         for copier in copiers:
             copier.join(timeout=5)
-    if code not in (0, -signal.SIGINT, -signal.SIGTERM):
-        raise click.ClickException(f"the MLflow UI exited with status {code}")
+
+
+def _server_environment(masked: bool) -> Dict[str, str]:
+    """Our environment, with this interpreter's scripts first on PATH."""
+    environment = dict(os.environ)
+    # mlflow starts gunicorn by name: this interpreter's scripts must come first.
+    environment["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), environment["PATH"]])
+    if masked:
+        # mlflow's and gunicorn's messages pass through us, the password masked.
+        environment["PYTHONUNBUFFERED"] = "1"
+    return environment
+
+
+def _copy_outputs_masked(
+    process: "subprocess.Popen[bytes]", secrets: List[str]
+) -> List[threading.Thread]:
+    """Threads copying the server's output and errors to ours, ``secrets`` masked."""
+    copiers = []
+    for source, target in ((process.stdout, sys.stdout), (process.stderr, sys.stderr)):
+        copier = threading.Thread(
+            target=copy_masked, args=(source, _binary(target), secrets), daemon=True
+        )
+        copier.start()
+        copiers.append(copier)
+    return copiers
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -185,7 +212,8 @@ def copy_masked(source: IO[bytes], target: IO[bytes], secrets: List[str]) -> Non
             target.flush()
 
 
-def _binary(stream: IO[str]) -> IO[bytes]:
+def _binary(stream: IO[str]) -> IO[Any]:
+    """The stream's bytes buffer; the stream itself when it has none."""
     stream.flush()
     return getattr(stream, "buffer", stream)
 

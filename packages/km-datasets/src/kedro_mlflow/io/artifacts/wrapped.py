@@ -2,7 +2,7 @@
 
 import inspect
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple, cast
 
 from kedro.io import AbstractDataSet
 from kedro.io.core import (
@@ -104,10 +104,12 @@ def version(dataset: AbstractDataSet) -> Optional[Any]:
 
 def saved_path(dataset: AbstractDataSet, path: Path) -> Path:
     """Where the last ``save`` of ``dataset`` wrote (its save version's folder if versioned)."""
-    if version(dataset) is None:
+    if not isinstance(dataset, AbstractVersionedDataSet) or version(dataset) is None:
         return path
-    # After a save, the save version stays resolved until the next save.
-    return Path(str(dataset_versioned_path(dataset, dataset.resolve_save_version())))
+    # After a save, the save version stays resolved until the next save (None only
+    # when the dataset is not versioned).
+    save_version = cast(str, dataset.resolve_save_version())
+    return Path(str(dataset_versioned_path(dataset, save_version)))
 
 
 def load_target(dataset: AbstractDataSet, path: Path) -> Path:

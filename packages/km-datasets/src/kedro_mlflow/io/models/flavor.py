@@ -74,15 +74,16 @@ class Flavor:
                 " module's name, with data_path in save_args); nothing was saved"
             )
 
-    def _model_arguments(self, model: Any) -> Dict[str, Any]:
-        if self.pyfunc_workflow == "loader_module" and isinstance(model, ModuleType):
+    @staticmethod
+    def _model_arguments(workflow: str, model: Any) -> Dict[str, Any]:
+        if workflow == "loader_module" and isinstance(model, ModuleType):
             model = model.__name__  # pyfunc wants the module's import path
-        return {self.pyfunc_workflow: model}
+        return {workflow: model}
 
     def log(self, model: Any, artifact_path: str, save_args: Dict[str, Any]) -> None:
         """Log ``model`` to the active run under ``artifact_path``."""
         if self.pyfunc_workflow:
-            arguments = self._model_arguments(model)
+            arguments = self._model_arguments(self.pyfunc_workflow, model)
             self.module.log_model(artifact_path=artifact_path, **arguments, **save_args)
         else:
             self.module.log_model(model, artifact_path=artifact_path, **save_args)
@@ -90,7 +91,8 @@ class Flavor:
     def save(self, model: Any, path: str, save_args: Dict[str, Any]) -> None:
         """Save ``model`` to the local folder ``path`` (which must not exist)."""
         if self.pyfunc_workflow:
-            self.module.save_model(path=path, **self._model_arguments(model), **save_args)
+            arguments = self._model_arguments(self.pyfunc_workflow, model)
+            self.module.save_model(path=path, **arguments, **save_args)
         else:
             self.module.save_model(model, path=path, **save_args)
 

@@ -52,9 +52,10 @@ class MlflowModelLoggerDataSet(MlflowAbstractModelDataSet):
         owner = type(self).__name__
         self._flavor = Flavor(owner, flavor, pyfunc_workflow, ("log_model", "load_model"))
         self._run_id = optional_run_id(owner, run_id)
-        self._artifact_path = relative_artifact_path(owner, "artifact_path", artifact_path)
-        if self._artifact_path is None:
+        folder = relative_artifact_path(owner, "artifact_path", artifact_path)
+        if folder is None:
             raise DataSetError(f"{owner}: 'artifact_path' must name a folder of the run")
+        self._artifact_path = folder
         self._load_args = optional_mapping(owner, "load_args", load_args)
         self._save_args = optional_mapping(owner, "save_args", save_args)
         check_reserved(owner, "save_args", self._save_args, ("artifact_path", *PYFUNC_WORKFLOWS))

@@ -6,16 +6,20 @@ is read twice.
 """
 
 import logging
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from kedro_mlflow.compat.kedro_compat import catalog_dataset, dataset_description
 
 from .run_state import TrackedRun
 
+if TYPE_CHECKING:  # kedro imports the hooks on every call: only kedro.framework.hooks
+    from kedro.io import DataCatalog
+    from kedro.pipeline import Pipeline
+
 logger = logging.getLogger(__name__)
 
 
-def input_sources(pipeline: Any, catalog: Any) -> Dict[str, Optional[str]]:
+def input_sources(pipeline: "Pipeline", catalog: "DataCatalog") -> Dict[str, Optional[str]]:
     """The pipeline's free inputs but parameters, each with the file it is read from."""
     sources: Dict[str, Optional[str]] = {}
     for name in sorted(pipeline.inputs()):

@@ -1,14 +1,18 @@
 """The node hook: each node's parameters logged before the node runs."""
 
 import logging
-from typing import Any, Dict
+from typing import TYPE_CHECKING, Any, Dict
 
 from kedro.framework.hooks import hook_impl
 
 from .calls import CLAIMS
 from .dataset_inputs import record_inputs
-from .node_params import flatten_dict, to_mlflow
+from .node_params import NodeParameters, flatten_dict, to_mlflow
 from .run_state import STATE
+
+if TYPE_CHECKING:  # kedro imports the hooks on every call: only kedro.framework.hooks
+    from kedro.io import DataCatalog
+    from kedro.pipeline.node import Node
 
 __all__ = [
     "LongParameterError",
@@ -39,7 +43,7 @@ class MlflowNodeHook:
     """
 
     @hook_impl
-    def before_node_run(self, node: Any, catalog: Any, inputs: Dict[str, Any]) -> None:
+    def before_node_run(self, node: "Node", catalog: "DataCatalog", inputs: Dict[str, Any]) -> None:
         if not CLAIMS.claim("before_node_run", inputs):
             return
         tracked = STATE.current
@@ -48,31 +52,11 @@ class MlflowNodeHook:
         tracked.watch.check()  # a server gone since the last node stops the run now
         if tracked.input_sources:
             record_inputs(tracked, inputs)
-        from kedro_mlflow.compat.mlflow_compat import (
-            max_param_length,
-            max_tag_length,
-            param_key_problem,
-        )
+        from kedro_mlflow.compat.mlflow_compat import max_param_length, max_tag_length
 
         found = to_mlflow(inputs, tracked.config.hooks.node, max_param_length(), max_tag_length())
-        refused = {
-            key: problem
-            for key in (*found.params, *found.tags)
-            for problem in [param_key_problem(key)]
-            if problem
-        }
-        for key in refused:
-            found.params.pop(key, None)
-            found.tags.pop(key, None)
-        for key, length in found.cut_tags.items():
-            logger.warning(
-                "Parameter %r of node %r is %d characters long: it is logged as a tag,"
-                " cut to mlflow's tag limit of %d characters.",
-                key,
-                node.name,
-                length,
-                max_tag_length(),
-            )
+        refused = _drop_refused(found)
+        _warn_cut_tags(node.name, found.cut_tags, max_tag_length())
         params = {k: v for k, v in found.params.items() if tracked.logged_params.get(k) != v}
         if params or found.tags:
             tracked.sender.send(params, found.tags)
@@ -85,12 +69,44 @@ class MlflowNodeHook:
             raise _too_long(node.name, found.too_long, max_param_length())
 
     @hook_impl
-    def after_node_run(self, node: Any, outputs: Dict[str, Any]) -> None:
+    def after_node_run(self, node: "Node", outputs: Dict[str, Any]) -> None:
         tracked = STATE.current
         if tracked is None or tracked.model_input_name not in outputs:
             return
         # not claimed: with the hooks registered twice, both keep the same object
         tracked.model_input = outputs[tracked.model_input_name]
+
+
+def _drop_refused(found: NodeParameters) -> Dict[str, str]:
+    """Take the parameters and tags whose name mlflow refuses out of ``found``.
+
+    Returns ``{name: why mlflow refuses it}``.
+    """
+    from kedro_mlflow.compat.mlflow_compat import param_key_problem
+
+    refused = {
+        key: problem
+        for key in (*found.params, *found.tags)
+        for problem in [param_key_problem(key)]
+        if problem
+    }
+    for key in refused:
+        found.params.pop(key, None)
+        found.tags.pop(key, None)
+    return refused
+
+
+def _warn_cut_tags(node: str, cut_tags: Dict[str, int], limit: int) -> None:
+    """Say which long parameters are logged as tags cut to ``limit`` characters."""
+    for key, length in cut_tags.items():
+        logger.warning(
+            "Parameter %r of node %r is %d characters long: it is logged as a tag,"
+            " cut to mlflow's tag limit of %d characters.",
+            key,
+            node,
+            length,
+            limit,
+        )
 
 
 def _refused(node: str, refused: Dict[str, str]) -> RefusedParameterError:

@@ -3,6 +3,9 @@
 from typing import TYPE_CHECKING, Any, Dict, Iterator, Mapping, NamedTuple, Optional, Tuple
 
 if TYPE_CHECKING:  # kedro imports the hooks on every call: keep km-config out of it
+    from kedro.io import DataCatalog
+    from kedro.pipeline import Pipeline
+
     from kedro_mlflow.config import NodeHookOptions
 
 PARAMS_PREFIX = "params:"
@@ -83,7 +86,7 @@ def to_mlflow(
 
 
 def pipeline_parameters(
-    pipeline: Any, catalog: Any, options: "NodeHookOptions", max_length: int
+    pipeline: "Pipeline", catalog: "DataCatalog", options: "NodeHookOptions", max_length: int
 ) -> Dict[str, str]:
     """The parameters the nodes of ``pipeline`` will log, read from ``catalog`` now."""
     names = {

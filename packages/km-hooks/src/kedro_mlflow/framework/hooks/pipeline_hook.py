@@ -2,7 +2,7 @@
 
 import logging
 from functools import partial
-from typing import Any, Dict, List, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, cast
 
 from kedro.framework.hooks import hook_impl
 
@@ -21,6 +21,13 @@ from .run_tags import run_tags
 from .server_watch import ServerWatch, TrackingServerLost
 from .termination import exit_on_sigterm, restore_sigterm
 
+if TYPE_CHECKING:  # kedro imports the hooks on every call: only kedro.framework.hooks
+    from kedro.io import DataCatalog
+    from kedro.pipeline import Pipeline
+
+    from kedro_mlflow.config import KedroMlflowConfig
+    from kedro_mlflow.pipeline import PipelineML
+
 logger = logging.getLogger(__name__)
 
 
@@ -34,66 +41,41 @@ class MlflowPipelineHook:
     """
 
     @hook_impl
-    def before_pipeline_run(self, run_params: Dict[str, Any], pipeline: Any, catalog: Any) -> None:
+    def before_pipeline_run(
+        self, run_params: Dict[str, Any], pipeline: "Pipeline", catalog: "DataCatalog"
+    ) -> None:
         if not CLAIMS.claim("before_pipeline_run", run_params):
             return
-        import kedro
-        from mlflow.entities import RunTag
-        from mlflow.tracking import MlflowClient
-
-        from kedro_mlflow.compat.kedro_compat import context_for_run
-        from kedro_mlflow.compat.mlflow_compat import max_param_length, max_tag_length
-        from kedro_mlflow.framework.context import get_mlflow_config
-        from kedro_mlflow.io.common.catalog import name_after_catalog, set_logging
         from kedro_mlflow.io.common.deferred import defer_logging
 
-        _end_interrupted_run()  # a previous run of this process stopped by Ctrl-C
-        STATE.clear()
-        _end_interrupted_run_at_exit()
-        config = get_mlflow_config(context_for_run(run_params))
+        config = _fresh_start(run_params)
         pipeline_name = run_params.get("pipeline_name") or "__default__"
-        # metrics datasets without a prefix (or key) take their catalog entry's name
-        name_after_catalog(catalog)
-        if pipeline_name in config.disable_tracking.pipelines:
-            STATE.disabled = True
-            set_logging(catalog, enabled=False)
-            logger.info(
-                "mlflow.yml disables tracking for pipeline %r: nothing is logged.", pipeline_name
-            )
-            return
-        set_logging(catalog, enabled=True)
+        if not _prepare_catalog(catalog, config, pipeline_name):
+            return  # mlflow.yml disables tracking for this pipeline
         training = _as_pipeline_ml(pipeline)
         if training is not None:  # an in-memory artifact fails now, not after training
             training.check_artifacts_persisted(catalog)
-        check_can_open_run(config)
-        experiment_id = config.setup()
-        if run_to_continue(config) is not None:
-            planned = pipeline_parameters(pipeline, catalog, config.hooks.node, max_param_length())
-            check_run_to_continue(config, experiment_id, planned)
+        _set_up_tracking(config, pipeline, catalog)
         run, owned = _open_run(config, pipeline_name)
-        sender = ParamsSender(config.mlflow_tracking_uri, run.info.run_id)
+        uri = cast(str, config.mlflow_tracking_uri)  # get_mlflow_config resolved a null one
+        sender = ParamsSender(uri, run.info.run_id)
         defer_logging()  # the metric datasets' batches, too, leave the nodes' path
-        watch = ServerWatch(config.mlflow_tracking_uri, partial(_unsent, sender))
+        watch = ServerWatch(uri, partial(_unsent, sender))
         STATE.current = TrackedRun(
             config=config, run_id=run.info.run_id, owned=owned, sender=sender, watch=watch
         )
         if owned:  # stopped by SIGTERM, the run is ended KILLED, not left RUNNING
             exit_on_sigterm()
-        if training is not None and training.input_name in training.all_outputs():
-            STATE.current.model_input_name = training.input_name
-        if config.hooks.pipeline.log_dataset_inputs:
-            STATE.current.input_sources = input_sources(pipeline, catalog)
-            STATE.current.input_context = pipeline_name
-        tags = run_tags(run_params, kedro.__version__, max_tag_length())
-        MlflowClient(config.mlflow_tracking_uri).log_batch(
-            run.info.run_id, tags=[RunTag(key, value) for key, value in tags.items()]
-        )
+        _follow_inputs(STATE.current, training, pipeline, catalog, pipeline_name)
+        _log_run_tags(config, run.info.run_id, run_params)
         logger.info(
             "kedro run %s is tracked in MLflow run %s", run_params.get("run_id"), run.info.run_id
         )
 
     @hook_impl
-    def after_pipeline_run(self, run_params: Dict[str, Any], pipeline: Any, catalog: Any) -> None:
+    def after_pipeline_run(
+        self, run_params: Dict[str, Any], pipeline: "Pipeline", catalog: "DataCatalog"
+    ) -> None:
         if not CLAIMS.claim("after_pipeline_run", run_params):
             return
         try:
@@ -106,7 +88,11 @@ class MlflowPipelineHook:
 
     @hook_impl
     def on_pipeline_error(
-        self, error: Exception, run_params: Dict[str, Any], pipeline: Any, catalog: Any
+        self,
+        error: Exception,
+        run_params: Dict[str, Any],
+        pipeline: "Pipeline",
+        catalog: "DataCatalog",
     ) -> None:
         if not CLAIMS.claim("on_pipeline_error", run_params):
             return
@@ -119,7 +105,88 @@ class MlflowPipelineHook:
             _finish("FAILED")
 
 
-def _open_run(config: Any, pipeline_name: str) -> Tuple[Any, bool]:
+def _fresh_start(run_params: Dict[str, Any]) -> "KedroMlflowConfig":
+    """End what an interrupted earlier run of this process left; return this run's config."""
+    import mlflow  # noqa: F401 - its exit handler must be registered before ours
+
+    from kedro_mlflow.compat.kedro_compat import context_for_run
+    from kedro_mlflow.framework.context import get_mlflow_config
+
+    _end_interrupted_run()  # a previous run of this process stopped by Ctrl-C
+    STATE.clear()
+    _end_interrupted_run_at_exit()
+    return get_mlflow_config(context_for_run(run_params))
+
+
+def _prepare_catalog(
+    catalog: "DataCatalog", config: "KedroMlflowConfig", pipeline_name: str
+) -> bool:
+    """Get the catalog's metric datasets ready; False when tracking is off for the pipeline.
+
+    Their logging is switched off when mlflow.yml disables tracking for ``pipeline_name``.
+    """
+    from kedro_mlflow.io.common.catalog import name_after_catalog, set_logging
+
+    # metrics datasets without a prefix (or key) take their catalog entry's name
+    name_after_catalog(catalog)
+    if pipeline_name in config.disable_tracking.pipelines:
+        STATE.disabled = True
+        set_logging(catalog, enabled=False)
+        logger.info(
+            "mlflow.yml disables tracking for pipeline %r: nothing is logged.", pipeline_name
+        )
+        return False
+    set_logging(catalog, enabled=True)
+    return True
+
+
+def _set_up_tracking(
+    config: "KedroMlflowConfig", pipeline: "Pipeline", catalog: "DataCatalog"
+) -> None:
+    """Check a run can be opened, set up the store and experiment, check a run to continue.
+
+    A run to continue must agree with the parameters this pipeline will log.
+    """
+    from kedro_mlflow.compat.mlflow_compat import max_param_length
+
+    check_can_open_run(config)
+    experiment_id = config.setup()
+    if run_to_continue(config) is not None:
+        planned = pipeline_parameters(pipeline, catalog, config.hooks.node, max_param_length())
+        check_run_to_continue(config, experiment_id, planned)
+
+
+def _follow_inputs(
+    tracked: TrackedRun,
+    training: Optional["PipelineML"],
+    pipeline: "Pipeline",
+    catalog: "DataCatalog",
+    pipeline_name: str,
+) -> None:
+    """Tell the node hook which node outputs and dataset inputs to keep for the run."""
+    # the model's input, made by a node, is kept for its signature at the end of training
+    if training is not None and training.input_name in training.all_outputs():
+        tracked.model_input_name = training.input_name
+    if tracked.config.hooks.pipeline.log_dataset_inputs:
+        tracked.input_sources = input_sources(pipeline, catalog)
+        tracked.input_context = pipeline_name
+
+
+def _log_run_tags(config: "KedroMlflowConfig", run_id: str, run_params: Dict[str, Any]) -> None:
+    """Tag the run with how kedro ran it, in one request."""
+    import kedro
+    from mlflow.entities import RunTag
+    from mlflow.tracking import MlflowClient
+
+    from kedro_mlflow.compat.mlflow_compat import max_tag_length
+
+    tags = run_tags(run_params, kedro.__version__, max_tag_length())
+    MlflowClient(config.mlflow_tracking_uri).log_batch(
+        run_id, tags=[RunTag(key, value) for key, value in tags.items()]
+    )
+
+
+def _open_run(config: "KedroMlflowConfig", pipeline_name: str) -> Tuple[Any, bool]:
     """The MLflow run this kedro run logs to, and whether the hooks started it (and so
     end it): see :func:`~.run_opening.check_can_open_run` for the rules."""
     import mlflow
@@ -136,14 +203,14 @@ def _open_run(config: Any, pipeline_name: str) -> Tuple[Any, bool]:
     return mlflow.start_run(run_name=config.run.name or pipeline_name, nested=nested), True
 
 
-def _as_pipeline_ml(pipeline: Any) -> Any:
+def _as_pipeline_ml(pipeline: "Pipeline") -> Optional["PipelineML"]:
     """The pipeline if it is a training PipelineML, else None."""
     from kedro_mlflow.pipeline import PipelineML
 
     return pipeline if isinstance(pipeline, PipelineML) else None
 
 
-def _log_inference_model(pipeline: Any, catalog: Any) -> None:
+def _log_inference_model(pipeline: "Pipeline", catalog: "DataCatalog") -> None:
     """A training PipelineML's run ends with its inference pipeline logged as a model."""
     training = _as_pipeline_ml(pipeline)
     if training is None or STATE.current is None:
@@ -158,7 +225,8 @@ def _log_inference_model(pipeline: Any, catalog: Any) -> None:
 
 def _flush() -> None:
     """Every parameter queued by the node hook and every metric batch the datasets
-    queued, sent before the run ends; raises what could not be sent.
+    queued, sent before the run ends: one flush of the run's one background sender,
+    which waits for both; raises what could not be sent.
 
     A server that stopped answering is not waited for (MLflow's retries would take
     minutes): what is queued is given up, and :class:`TrackingServerLost` says what.
@@ -168,7 +236,6 @@ def _flush() -> None:
     try:
         if STATE.current is not None:
             STATE.current.watch.check(force=True)
-            STATE.current.sender.flush()
     except TrackingServerLost:
         abandon_deferred()
         raise
@@ -196,11 +263,11 @@ def _finish(status: str) -> None:
     _end(tracked, status)
 
 
-def _end(tracked: Any, status: str) -> None:
+def _end(tracked: TrackedRun, status: str) -> None:
     """End the run ``tracked`` with ``status`` (a dead server is only reported)."""
     import mlflow
 
-    uri = tracked.config.mlflow_tracking_uri
+    uri = cast(str, tracked.config.mlflow_tracking_uri)  # resolved by get_mlflow_config
     if status != "FINISHED" and not _server_answers(uri):
         # After a failure, do not wait out MLflow's retries on a server that is gone.
         from kedro_mlflow.compat.mlflow_compat import forget_active_run
@@ -261,7 +328,7 @@ def _end_interrupted_run() -> None:
         logger.warning("MLflow run %s was interrupted and not ended: %s", tracked.run_id, error)
 
 
-def _end_killed(tracked: Any) -> None:
+def _end_killed(tracked: TrackedRun) -> None:
     """End the run KILLED; FAILED where the store refuses KILLED.
 
     mlflow 1.9's SQLite schema keeps a status constraint without KILLED (its migration
@@ -272,7 +339,7 @@ def _end_killed(tracked: Any) -> None:
     try:
         _end(tracked, "KILLED")
     except MlflowException as error:
-        if not _server_answers(tracked.config.mlflow_tracking_uri):
+        if not _server_answers(cast(str, tracked.config.mlflow_tracking_uri)):
             raise
         logger.warning(
             "The tracking store refused the status KILLED for MLflow run %s (%s);"

@@ -20,6 +20,8 @@ class TrackedRun:
     config: "KedroMlflowConfig"
     run_id: str
     owned: bool  # started by the hooks, so ended by them
+    # where the node hook queues parameters: the one background sender of the run, which
+    # also sends the metric datasets' batches and is flushed once, at the end
     sender: "ParamsSender"
     watch: "ServerWatch"
     logged_params: Dict[str, str] = field(default_factory=dict)

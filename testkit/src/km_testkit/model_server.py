@@ -3,7 +3,6 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,16 +11,21 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from km_testkit import versions
+from km_testkit.executables import MLFLOW
+from km_testkit.ports import free_port
+from km_testkit.scoring import scoring_predictions, scoring_request
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
+def models_env_options() -> List[str]:
+    """Options of ``mlflow models serve|predict`` that use the current environment as is.
 
-def mlflow_executable() -> str:
-    """This environment's `mlflow` script (mlflow 1.x has no `python -m mlflow`)."""
-    return str(Path(sys.executable).parent / "mlflow")
+    ``--env-manager local`` exists from 1.25; before, ``--no-conda`` did the same. Either
+    way nothing is downloaded or built, so a model serves offline.
+    """
+    if versions.MLFLOW_VERSION >= (1, 25, 0):
+        return ["--env-manager", "local"]
+    return ["--no-conda"]
 
 
 def serving_env(tracking_uri: str, python_path: Optional[Path] = None) -> Dict[str, str]:
@@ -52,12 +56,10 @@ class ModelServer:
         self._log: Any = None
 
     def __enter__(self) -> "ModelServer":
-        from kedro_mlflow.compat.mlflow_compat import models_env_options
-
         self._log = self.log_path.open("w")
         self._process = subprocess.Popen(
             [
-                mlflow_executable(),
+                MLFLOW,
                 *("models", "serve", "-m", self.model_uri),
                 *("-h", "127.0.0.1", "-p", str(self.port)),
                 *models_env_options(),
@@ -94,8 +96,6 @@ class ModelServer:
 
     def predict(self, frame: Any) -> List[Dict[str, Any]]:
         """POST ``frame`` to /invocations; the predictions as records. Raises HTTPError."""
-        from kedro_mlflow.compat.mlflow_compat import scoring_predictions, scoring_request
-
         content_type, body = scoring_request(frame)
         request = urllib.request.Request(
             f"{self.url}/invocations", data=body.encode(), headers={"Content-Type": content_type}
@@ -104,6 +104,7 @@ class ModelServer:
             return scoring_predictions(json.loads(answer.read().decode()))
 
     def log(self) -> str:
+        """What the server printed so far."""
         return self.log_path.read_text() if self.log_path.exists() else ""
 
     def __exit__(self, *exc_info: Any) -> None:

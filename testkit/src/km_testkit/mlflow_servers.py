@@ -1,24 +1,34 @@
-"""A real `mlflow server` for tests and benchmarks, and a proxy that counts its requests.
+"""Real servers for tests and benchmarks: `mlflow server`, a proxy that counts its requests,
+and a throw-away PostgreSQL for mlflow's backend store.
 
     with MlflowServer(folder) as server, RequestCounter(server.url) as proxy:
         mlflow.set_tracking_uri(proxy.url)      # every client request goes through it
         ...
         proxy.count()                           # requests made so far
 
-The server listens on 127.0.0.1 only, over a SQLite store (or the backend store URI
-given, e.g. a PostgreSQL database) and an artifact folder in ``folder``. From mlflow
-1.23 it also serves the artifacts, so clients send them over HTTP as they do to a
-remote server; older versions write them to the folder directly
-(`kedro_mlflow.compat.mlflow_compat.server_artifact_options`). Nothing here depends on
-kedro-mlflow's datasets: the tests of every package may use it.
+    with PostgresServer() as database:
+        MlflowServer(folder, backend_uri=database.uri)   # needs psycopg2 in this env
+
+The mlflow server listens on 127.0.0.1 only, over a SQLite store (or the backend store
+URI given) and an artifact folder in ``folder``. From mlflow 1.23 it also serves the
+artifacts, so clients send them over HTTP as they do to a remote server; older versions
+write them to the folder directly (``server_artifact_options``). Nothing here depends on
+kedro-mlflow's packages: the tests of every package may use it.
+
+PostgreSQL refuses to run as root, and tests and CI run as root here: its data folder
+is given to the `postgres` user and its tools run as that user (`runuser`). The tools
+(initdb, pg_ctl, createdb) must be on PATH.
 """
 
+import contextlib
 import http.client
 import os
+import pwd
+import shutil
 import signal
-import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -29,16 +39,25 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
-from kedro_mlflow.compat.mlflow_compat import server_artifact_options
+from km_testkit import versions
+from km_testkit.ports import LOOPBACK, free_port
 
-LOOPBACK = "127.0.0.1"
+
+def supports_serve_artifacts() -> bool:
+    """True when ``mlflow server`` can proxy artifacts itself (``--serve-artifacts``, 1.23+)."""
+    return versions.MLFLOW_VERSION >= (1, 23, 0)
 
 
-def free_port() -> int:
-    """A TCP port of the loopback interface that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        return int(probe.getsockname()[1])
+def server_artifact_options(artifacts_dir: Path) -> List[str]:
+    """The ``mlflow server`` options that keep a test server's artifacts in ``artifacts_dir``.
+
+    From 1.23 the server stores and serves artifacts itself, so clients send them over
+    HTTP like a remote deployment does; before, clients write to the folder directly.
+    """
+    location = Path(artifacts_dir).resolve()
+    if supports_serve_artifacts():
+        return ["--serve-artifacts", "--artifacts-destination", location.as_uri()]
+    return ["--default-artifact-root", location.as_uri()]
 
 
 class MlflowServer:
@@ -242,4 +261,96 @@ class RequestCounter:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+# --- PostgreSQL, for a backend store like a team's
+
+TOOLS = ("initdb", "pg_ctl", "createdb")
+
+
+def postgres_missing() -> Optional[str]:
+    """Why a PostgresServer cannot start on this machine, or None when it can."""
+    absent = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if absent:
+        return (
+            f"the PostgreSQL server tools {', '.join(absent)} are not on PATH. Install"
+            " PostgreSQL 15 (Debian: apt-get install postgresql-15) and put its bin folder"
+            " (/usr/lib/postgresql/15/bin) on PATH"
+        )
+    if os.geteuid() == 0:
+        if shutil.which("runuser") is None:
+            return "running as root, PostgreSQL's tools need `runuser` (util-linux)"
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return "running as root, PostgreSQL's tools need a `postgres` user to run as"
+    return None
+
+
+def postgres_available() -> bool:
+    """Whether the PostgreSQL server tools are installed on this machine."""
+    return postgres_missing() is None
+
+
+class PostgresServer:
+    """initdb + pg_ctl in a temporary folder; `uri` is ready for `mlflow server`."""
+
+    user = "mlflow"
+    database = "mlflow"
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="km-postgres-"))
+        self.data = self.folder / "data"
+        self.log_path = self.folder / "server.log"
+        self._as_postgres = os.geteuid() == 0
+        self._started = False
+
+    @property
+    def uri(self) -> str:
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{self.database}"
+
+    def _run(self, command: List[str]) -> None:
+        if self._as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            log = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+            raise RuntimeError(
+                f"`{' '.join(command)}` failed with exit status {done.returncode}:\n"
+                f"{done.stdout}{done.stderr}{log[-3000:]}"
+            )
+
+    def start(self) -> "PostgresServer":
+        """initdb, start the server on 127.0.0.1:port, create the database; cleans up on failure."""
+        try:
+            if self._as_postgres:
+                shutil.chown(self.folder, user="postgres", group="postgres")
+            self._run(["initdb", "-D", str(self.data), "-A", "trust", "-U", self.user])
+            options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+            self._started = True
+            log = str(self.log_path)
+            self._run(["pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start"])
+            host = ["-h", "127.0.0.1", "-p", str(self.port), "-U", self.user]
+            self._run(["createdb", *host, self.database])
+        except BaseException:
+            with contextlib.suppress(RuntimeError):  # the error that stopped the start counts
+                self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the server (if it was started) and remove its folder."""
+        try:
+            if self._started:
+                self._started = False
+                self._run(["pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop"])
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> "PostgresServer":
+        return self.start()
+
+    def __exit__(self, *exc_info: Optional[object]) -> None:
         self.stop()
