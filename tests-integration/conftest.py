@@ -40,7 +40,8 @@ def postgres_mlflow_server(tmp_path_factory) -> Iterator[MlflowServer]:
     """One `mlflow server` over a PostgreSQL store (both on 127.0.0.1) for the whole session.
 
     Artifacts are served by the server where mlflow can (1.23+), else written to its
-    folder. Fails, rather than skips, on a machine without PostgreSQL: CI has it.
+    folder. The PostgreSQL tools are the machine's, or those nox provisioned when it has
+    none (km_testkit.postgres_tools): missing tools fail the tests, they never skip them.
     """
     missing = postgres_missing()
     if missing:

@@ -57,10 +57,7 @@ def fresh_store(request, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'store' / 'mlflow.db'}"
         return
     database = request.getfixturevalue("postgres_mlflow_server").database
-    name = f"first_runs_{uuid.uuid4().hex[:10]}"
-    host = ["-h", "127.0.0.1", "-p", str(database.port), "-U", database.user]
-    subprocess.run(["createdb", *host, name], check=True, capture_output=True)
-    yield f"postgresql://{database.user}@127.0.0.1:{database.port}/{name}"
+    yield database.create_database(f"first_runs_{uuid.uuid4().hex[:10]}")
 
 
 def copies(template: Path, folder: Path, uri: str) -> List[Path]:
@@ -174,10 +171,7 @@ def test_the_postgresql_lock_is_released_when_creating_the_store_fails(postgres_
     import sqlalchemy
 
     database = postgres_mlflow_server.database
-    name = f"lock_release_{uuid.uuid4().hex[:10]}"
-    host = ["-h", "127.0.0.1", "-p", str(database.port), "-U", database.user]
-    subprocess.run(["createdb", *host, name], check=True, capture_output=True)
-    uri = f"postgresql://{database.user}@127.0.0.1:{database.port}/{name}"
+    uri = database.create_database(f"lock_release_{uuid.uuid4().hex[:10]}")
     held = sqlalchemy.text(
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
         " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import List, Set
 
 import pytest
-from distributions import META
+from distributions import META, pyproject, source_version, version_module
 from distributions import PACKAGES as DISTRIBUTIONS
 from km_testkit.executables import KEDRO
 
@@ -260,3 +260,63 @@ def test_reload_kedro_mlflow_sets_mlflow_up_in_a_notebook(tmp_path: Path):
     assert f"MLflow tracks to {mlruns}, experiment 'km_magic'" in result.stdout
     assert f"tracking: {mlruns}" in result.stdout.splitlines()
     assert "experiment: km_magic" in result.stdout.splitlines()
+
+
+# -- versions (RELEASING.md) ---------------------------------------------------------
+
+# Upstream kedro-mlflow's releases of the 0.8 series, all of them: `pip download --no-deps
+# kedro-mlflow==0.8.N` on Python 3.8 finds 0.8.0 and 0.8.1 and no other N (pip's list
+# for the name: ..., 0.7.6, 0.8.0, 0.8.1, 0.9.0, ...). 0.8.1 is its last release for
+# kedro < 0.18, 0.9.0 its first for kedro 0.18. Ours must be none of them and lie
+# between: pip then prefers it next to kedro 0.16/0.17, and `kedro-mlflow==<ours>`
+# can only mean ours.
+UPSTREAM_08_RELEASES = ("0.8.0", "0.8.1")
+UPSTREAM_LAST_FOR_KEDRO_017 = "0.8.1"
+UPSTREAM_FIRST_FOR_KEDRO_018 = "0.9.0"
+
+
+def test_the_meta_package_version_lies_between_upstream_081_and_090_and_is_ours():
+    from packaging.version import Version  # pytest depends on it
+
+    version = Version(source_version(META))
+    assert Version(UPSTREAM_LAST_FOR_KEDRO_017) < version < Version(UPSTREAM_FIRST_FOR_KEDRO_018)
+    assert not any(version == Version(upstream) for upstream in UPSTREAM_08_RELEASES)
+    assert metadata.version(META) == str(version)
+
+
+@pytest.mark.parametrize("distribution", [*DISTRIBUTIONS, META])
+def test_each_distribution_has_one_version_that_its_code_and_metadata_report(
+    distribution: str,
+):
+    import importlib
+
+    project = pyproject(distribution)["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    module_name = version_module(distribution)
+    assert module_name.rsplit(".", 1)[0] not in NAMESPACE_LEVELS
+    module = importlib.import_module(module_name)
+    assert module.__version__ == source_version(distribution)
+    assert metadata.version(distribution) == module.__version__
+
+
+def test_our_packages_require_ranges_that_hold_our_versions():
+    from packaging.requirements import Requirement
+
+    for distribution in [*DISTRIBUTIONS, META]:
+        for requirement in map(Requirement, metadata.requires(distribution) or []):
+            if requirement.name in [*DISTRIBUTIONS, META]:
+                version = source_version(requirement.name)
+                assert requirement.specifier.contains(version), (distribution, str(requirement))
+
+
+def test_the_environment_a_logged_model_declares_pins_our_real_version():
+    """The model a training run logs names km-pipelineml at the version this checkout
+    builds and releases, never one that cannot be installed."""
+    from kedro.pipeline import Pipeline
+
+    from kedro_mlflow.mlflow.conda_env import default_conda_env
+
+    dependencies = default_conda_env(Pipeline([]))["dependencies"]
+    (pip,) = [d["pip"] for d in dependencies if isinstance(d, dict) and "pip" in d]
+    ours = [pin for pin in pip if pin.split("==")[0] in [*DISTRIBUTIONS, META]]
+    assert ours == [f"km-pipelineml=={source_version('km-pipelineml')}"]

@@ -5,13 +5,13 @@ and kedro-mlflow 0.7.3 from the package index (what a 0.7.3 user has), a project
 made by that kedro's `kedro new`, then upgrades to our wheels, built here from
 packages/, the way a user would:
 
-- `uv pip install kedro-mlflow==0.8.0`: uv uninstalls 0.7.3 first; it works.
-- `pip install kedro-mlflow==0.8.0`: pip installs the km-* wheels, then uninstalls
+- `uv pip install kedro-mlflow==0.8.2`: uv uninstalls 0.7.3 first; it works.
+- `pip install kedro-mlflow==0.8.2`: pip installs the km-* wheels, then uninstalls
   0.7.3, whose RECORD lists some of the same files, and deletes them. Either that
   works (a future pip) or every `kedro` call in the project, and `kedro mlflow`
   anywhere, fails at once naming the missing files and a repair command; after that
   command, it works.
-- `pip uninstall kedro-mlflow`, then `pip install kedro-mlflow==0.8.0` (the path
+- `pip uninstall kedro-mlflow`, then `pip install kedro-mlflow==0.8.2` (the path
   packages/kedro-mlflow/README.md documents): it works.
 
 The environments are the tests' own, so the outcome does not depend on the matrix
@@ -30,6 +30,7 @@ from typing import Dict, List
 
 import pytest
 from distributions import ALL as OURS
+from distributions import META, source_version
 from km_testkit.projects import new_project
 
 if sys.version_info >= (3, 8):
@@ -38,7 +39,7 @@ else:  # Python 3.7: the backport, which mlflow already depends on
     import importlib_metadata as metadata
 
 REPO = Path(__file__).resolve().parents[1]
-VERSION = "0.8.0"
+VERSION = source_version(META)  # ours, never one of upstream's (RELEASING.md)
 
 # The one matrix cell (python, kedro, mlflow) whose tests session runs these tests.
 UPGRADE_CELL = ("3.8", "0.17.7", "2.12.2")
@@ -131,7 +132,7 @@ def wheels(tmp_path_factory, uv: str, base_python: str) -> Path:
             dict(os.environ),
         )
     built = sorted(p.name for p in folder.glob("*.whl"))
-    expected = sorted(f"{n.replace('-', '_')}-{VERSION}-py3-none-any.whl" for n in OURS)
+    expected = sorted(f"{n.replace('-', '_')}-{source_version(n)}-py3-none-any.whl" for n in OURS)
     assert built == expected
     return folder
 

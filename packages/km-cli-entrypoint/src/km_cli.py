@@ -10,6 +10,10 @@ kedro imports it on every call: it must stay cheap (no mlflow, no pandas).
 
 import click
 
+# km-cli-entrypoint's version, the one place it is written (hatch reads it for the
+# metadata). `kedro info`'s `km_cli` line shows km-cli's version, not this one.
+__version__ = "0.8.2"
+
 try:
     from kedro_mlflow.framework.cli.cli import commands
 except ImportError as _missing:  # km-cli uninstalled, or its files deleted

@@ -13,4 +13,6 @@ def test_io_subpackages_import_and_io_stays_a_namespace():
     for name in ("artifacts", "metrics", "models"):
         assert importlib.import_module(f"kedro_mlflow.io.{name}").__file__
     assert getattr(importlib.import_module("kedro_mlflow.io"), "__file__", None) is None
-    assert metadata.version("km-datasets") == "0.8.0"
+    from kedro_mlflow.io.common._version import __version__
+
+    assert metadata.version("km-datasets") == __version__  # the one version, read by hatch

@@ -8,6 +8,10 @@ The module is named after the distribution because `kedro info` looks it up so.
 kedro unregisters them when a project disables the plugin `km-hooks` (the name of
 their distribution); they also stand aside, before claiming any call, when it
 disables `kedro-mlflow`, the name users know from the reference's documentation.
+
+kedro imports this module on every `kedro` call in a project (`kedro --help` too): like
+the hook classes, it imports neither mlflow nor the plugin's other packages; the hook
+methods do, when a run first calls them.
 """
 
 from typing import TYPE_CHECKING, Any, Dict
@@ -15,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Dict
 from kedro.framework.hooks import hook_impl
 
 try:
+    from kedro_mlflow.compat.kedro_compat import disabled_plugin_hooks
     from kedro_mlflow.framework.hooks import MlflowNodeHook, MlflowPipelineHook
 except ImportError:  # e.g. files deleted by pip's in-place upgrade from kedro-mlflow 0.7
     from kedro_mlflow.config.installation import damage_report
@@ -32,8 +37,6 @@ DISABLING_NAMES = frozenset({"kedro-mlflow", "kedro_mlflow"})
 
 
 def _disabled(run_params: Dict[str, Any]) -> bool:
-    from kedro_mlflow.compat.kedro_compat import disabled_plugin_hooks
-
     return bool(DISABLING_NAMES & disabled_plugin_hooks(run_params.get("project_path", ".")))
 
 

@@ -15,9 +15,11 @@ artifacts, so clients send them over HTTP as they do to a remote server; older v
 write them to the folder directly (``server_artifact_options``). Nothing here depends on
 kedro-mlflow's packages: the tests of every package may use it.
 
-PostgreSQL refuses to run as root, and tests and CI run as root here: its data folder
-is given to the `postgres` user and its tools run as that user (`runuser`). The tools
-(initdb, pg_ctl, createdb) must be on PATH.
+PostgreSQL's tools come from ``km_testkit.postgres_tools``: ``KM_TEST_POSTGRES_BIN``,
+else the machine's PostgreSQL, else the binaries nox provisioned. PostgreSQL refuses to
+run as root, and tests and CI run as root here: then the data folder is given to an
+unprivileged user (``postgres``, else ``nobody``) and the tools run as that user
+(``runuser``).
 """
 
 import contextlib
@@ -41,6 +43,13 @@ from urllib.parse import urlsplit
 
 from km_testkit import versions
 from km_testkit.ports import LOOPBACK, free_port
+from km_testkit.postgres_tools import (
+    PostgresTools,
+    PostgresToolsMissing,
+    as_user,
+    find_postgres_tools,
+    unprivileged_user,
+)
 
 
 def supports_serve_artifacts() -> bool:
@@ -266,54 +275,76 @@ class RequestCounter:
 
 # --- PostgreSQL, for a backend store like a team's
 
-TOOLS = ("initdb", "pg_ctl", "createdb")
-
 
 def postgres_missing() -> Optional[str]:
-    """Why a PostgresServer cannot start on this machine, or None when it can."""
-    absent = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if absent:
+    """Why a PostgresServer cannot start on this machine, or None when it can.
+
+    The tools must be found (``postgres_tools``'s order), and run: as the unprivileged
+    user when this process is root, with every shared library they need.
+    """
+    try:
+        tools = find_postgres_tools()
+        user = unprivileged_user()
+    except PostgresToolsMissing as error:
+        return str(error)
+    if user is not None and shutil.which("runuser") is None:
         return (
-            f"the PostgreSQL server tools {', '.join(absent)} are not on PATH. Install"
-            " PostgreSQL 15 (Debian: apt-get install postgresql-15) and put its bin folder"
-            " (/usr/lib/postgresql/15/bin) on PATH"
+            "running as root, PostgreSQL's tools need `runuser` (util-linux) to run as another user"
         )
-    if os.geteuid() == 0:
-        if shutil.which("runuser") is None:
-            return "running as root, PostgreSQL's tools need `runuser` (util-linux)"
+    for tool in ("initdb", "postgres"):
+        command = as_user([tools.path(tool), "--version"], user)
         try:
-            pwd.getpwnam("postgres")
-        except KeyError:
-            return "running as root, PostgreSQL's tools need a `postgres` user to run as"
+            done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return f"`{' '.join(command)}` cannot run: {error}"
+        if done.returncode != 0:
+            return (
+                f"`{' '.join(command)}` failed ({tools.source}: {tools.bin}; the user"
+                f" {user or 'running the tests'} must reach the folder and its libraries):"
+                f"\n{done.stdout}{done.stderr}"
+            )
     return None
 
 
 def postgres_available() -> bool:
-    """Whether the PostgreSQL server tools are installed on this machine."""
+    """Whether a PostgresServer can start on this machine."""
     return postgres_missing() is None
 
 
 class PostgresServer:
-    """initdb + pg_ctl in a temporary folder; `uri` is ready for `mlflow server`."""
+    """initdb + pg_ctl in a temporary folder; `uri` is ready for `mlflow server`.
+
+    Args:
+        tools: the PostgreSQL bin folder to use (default: ``find_postgres_tools()``).
+    """
 
     user = "mlflow"
     database = "mlflow"
 
-    def __init__(self) -> None:
+    def __init__(self, tools: Optional[PostgresTools] = None) -> None:
+        self.tools = tools or find_postgres_tools()
+        self.run_as = unprivileged_user()
         self.port = free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="km-postgres-"))
         self.data = self.folder / "data"
         self.log_path = self.folder / "server.log"
-        self._as_postgres = os.geteuid() == 0
         self._started = False
 
     @property
     def uri(self) -> str:
-        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{self.database}"
+        return self.database_uri(self.database)
 
-    def _run(self, command: List[str]) -> None:
-        if self._as_postgres:
-            command = ["runuser", "-u", "postgres", "--", *command]
+    def database_uri(self, name: str) -> str:
+        """The URI of the database ``name`` on this server."""
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{name}"
+
+    def create_database(self, name: str) -> str:
+        """Create an empty database ``name`` with this server's createdb; its URI."""
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, name)
+        return self.database_uri(name)
+
+    def _run(self, tool: str, *arguments: str) -> None:
+        command = as_user([self.tools.path(tool), *arguments], self.run_as)
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             log = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -325,15 +356,17 @@ class PostgresServer:
     def start(self) -> "PostgresServer":
         """initdb, start the server on 127.0.0.1:port, create the database; cleans up on failure."""
         try:
-            if self._as_postgres:
-                shutil.chown(self.folder, user="postgres", group="postgres")
-            self._run(["initdb", "-D", str(self.data), "-A", "trust", "-U", self.user])
+            if self.run_as is not None:
+                account = pwd.getpwnam(self.run_as)
+                os.chown(self.folder, account.pw_uid, account.pw_gid)
+            data = str(self.data)
+            self._run(
+                "initdb", "-D", data, "-A", "trust", "-U", self.user, "-E", "UTF8", "--no-locale"
+            )
             options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
             self._started = True
-            log = str(self.log_path)
-            self._run(["pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start"])
-            host = ["-h", "127.0.0.1", "-p", str(self.port), "-U", self.user]
-            self._run(["createdb", *host, self.database])
+            self._run("pg_ctl", "-D", data, "-o", options, "-l", str(self.log_path), "-w", "start")
+            self.create_database(self.database)
         except BaseException:
             with contextlib.suppress(RuntimeError):  # the error that stopped the start counts
                 self.stop()
@@ -345,7 +378,7 @@ class PostgresServer:
         try:
             if self._started:
                 self._started = False
-                self._run(["pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop"])
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 

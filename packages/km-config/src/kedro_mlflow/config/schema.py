@@ -446,24 +446,14 @@ class ConfigValues:
         if isinstance(cls, ConfigValues):
             return cls._update_from_dict(data)
         check_size(data)
-        layout = detect_layout(data)
-        if layout == FLAT:
-            config = _structure_flat(cls, data)
-        else:
-            nested = structure(ServerTrackingLayout, data)
-            config = structure(cls, flat_from_server_tracking(_unstructure(nested)))
-        config.layout = layout
+        config = _structure_either_layout(cls, data)
         config.project_path = project_path
         config.credentials_loader = credentials_loader
         config.source_files = list(source_files or [])
         if key_sources is None:
             key_sources = read_file_keys(config.source_files).key_sources
         config.key_sources = dict(key_sources)
-        written = config.mlflow_tracking_uri
-        config.mlflow_tracking_uri = resolve_tracking_uri(written, project_path)
-        config.tracking_uri_from_environment = defers_to_environment(written)
-        if config.experiment.name is None and package_name:
-            config.experiment.name = package_name
+        _resolve_defaults(config, project_path, package_name)
         return config
 
     def to_dict(self) -> Dict[str, Any]:
@@ -545,6 +535,31 @@ class ConfigValues:
         from mlflow.tracking import MlflowClient
 
         return MlflowClient(tracking_uri=self.mlflow_tracking_uri)
+
+
+def _structure_either_layout(cls: type, data: Optional[Mapping[str, Any]]) -> Any:
+    """``data`` as a ``cls`` whichever layout it is written in (flat, or 0.8's ``server``
+    / ``tracking`` sections), with that layout recorded."""
+    layout = detect_layout(data)
+    if layout == FLAT:
+        config = _structure_flat(cls, data)
+    else:
+        nested = structure(ServerTrackingLayout, data)
+        config = structure(cls, flat_from_server_tracking(_unstructure(nested)))
+    config.layout = layout
+    return config
+
+
+def _resolve_defaults(
+    config: ConfigValues, project_path: Optional[Path], package_name: Optional[str]
+) -> None:
+    """Make the tracking URI absolute (noting whether it defers to the environment) and
+    name the experiment after ``package_name`` when mlflow.yml names none."""
+    written = config.mlflow_tracking_uri
+    config.mlflow_tracking_uri = resolve_tracking_uri(written, project_path)
+    config.tracking_uri_from_environment = defers_to_environment(written)
+    if config.experiment.name is None and package_name:
+        config.experiment.name = package_name
 
 
 def _structure_flat(cls: type, data: Optional[Mapping[str, Any]]) -> Any:

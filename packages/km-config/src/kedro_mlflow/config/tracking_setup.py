@@ -37,6 +37,15 @@ def export_credentials(config: ConfigValues) -> None:
     name = config.credentials
     if name is None:
         return
+    entry = _credentials_entry(config, name)
+    # every name checked before any is exported: nothing is half-exported
+    _check_variable_names(config, name, entry)
+    for variable, value in entry.items():
+        os.environ[str(variable)] = str(value)
+
+
+def _credentials_entry(config: ConfigValues, name: str) -> Mapping[Any, Any]:
+    """The credentials.yml entry ``name``, checked to map names to strings or numbers."""
     if config.credentials_loader is None:
         raise KedroMlflowConfigError(
             f"credentials {name!r} are named, but this configuration was not loaded from a"
@@ -51,16 +60,25 @@ def export_credentials(config: ConfigValues) -> None:
             key="credentials",
         )
     entry = all_credentials[name]
-    if not isinstance(entry, Mapping) or not all(
-        isinstance(value, (str, int, float)) and not isinstance(value, bool)
-        for value in entry.values()
-    ):
+    if not _is_variable_mapping(entry):
         raise KedroMlflowConfigError(
             f"the credentials.yml entry {name!r} must map environment variable names to"
             " string or number values",
             key="credentials",
         )
-    # every name checked before any is exported: nothing is half-exported
+    return cast(Mapping[Any, Any], entry)
+
+
+def _is_variable_mapping(entry: Any) -> bool:
+    """Whether ``entry`` is a mapping whose values are strings or numbers (not booleans)."""
+    return isinstance(entry, Mapping) and all(
+        isinstance(value, (str, int, float)) and not isinstance(value, bool)
+        for value in entry.values()
+    )
+
+
+def _check_variable_names(config: ConfigValues, name: str, entry: Mapping[Any, Any]) -> None:
+    """Refuse the entry ``name`` when one of its keys is no environment variable name."""
     for variable in entry:
         problem = variable_name_problem(variable)
         if problem:
@@ -70,8 +88,6 @@ def export_credentials(config: ConfigValues) -> None:
                 key=f"{name}.{variable}",
                 files=_credentials_files(config.credentials_loader, name),
             )
-    for variable, value in entry.items():
-        os.environ[str(variable)] = str(value)
 
 
 def _credentials_files(credentials_loader: Any, entry: str) -> List[Path]:
@@ -168,10 +184,7 @@ def setup_tracking(config: ConfigValues) -> str:
 
 def _setup_tracking(config: ConfigValues) -> str:
     import mlflow
-    from mlflow.entities import LifecycleStage
     from mlflow.tracking import MlflowClient
-
-    from kedro_mlflow.compat.mlflow_compat import experiment_by_name
 
     export_store_variables(config)
     export_credentials(config)
@@ -179,9 +192,22 @@ def _setup_tracking(config: ConfigValues) -> str:
     check_reachable(uri, from_environment=config.tracking_uri_from_environment)
     mlflow.set_tracking_uri(uri)
     name = config.experiment.name or "Default"
-    shown = redact_uri(uri)
     with first_store_use(uri):  # one process at a time creates a new DB
         client = MlflowClient(tracking_uri=uri)
+    experiment_id = _experiment_id(client, config, name, redact_uri(uri))
+    mlflow.set_experiment(name)
+    return str(experiment_id)
+
+
+def _experiment_id(client: Any, config: ConfigValues, name: str, shown: str) -> str:
+    """The id of the experiment ``name``: created, restored or found as it is.
+
+    ``shown`` is the tracking URI as the errors may show it (without secrets).
+    """
+    from mlflow.entities import LifecycleStage
+
+    from kedro_mlflow.compat.mlflow_compat import experiment_by_name
+
     experiment = experiment_by_name(client, name)
     if experiment is None:
         if not config.experiment.create:
@@ -190,37 +216,41 @@ def _setup_tracking(config: ConfigValues) -> str:
                 " is false: create it, or set create: true",
                 key="experiment.name",
             )
-        experiment_id = _create_experiment(client, name)
-    elif experiment.lifecycle_stage == LifecycleStage.DELETED:
-        if not config.experiment.restore_if_deleted:
-            raise KedroMlflowConfigError(
-                f"the experiment {name!r} is deleted in {shown} and restore_if_deleted is"
-                " false: restore it (mlflow experiments restore"
-                f" --experiment-id {experiment.experiment_id}), set restore_if_deleted: true,"
-                " or choose another name",
-                key="experiment.restore_if_deleted",
-            )
-        if not config.experiment.create:
-            raise KedroMlflowConfigError(
-                f"the experiment {name!r} is deleted in {shown} and experiment.create is"
-                " false: restore it (mlflow experiments restore"
-                f" --experiment-id {experiment.experiment_id}), set create: true to have it"
-                " restored, or choose another name",
-                key="experiment.create",
-            )
-        # As kedro-mlflow 0.7.3 did: `create` brings a deleted experiment back.
-        client.restore_experiment(experiment.experiment_id)
-        logger.info(
-            "The MLflow experiment %r (id %s) was deleted: it is restored (restore_if_deleted"
-            " is true).",
-            name,
-            experiment.experiment_id,
+        return _create_experiment(client, name)
+    if experiment.lifecycle_stage == LifecycleStage.DELETED:
+        _restore_experiment(client, config, experiment, name, shown)
+    return experiment.experiment_id
+
+
+def _restore_experiment(
+    client: Any, config: ConfigValues, experiment: Any, name: str, shown: str
+) -> None:
+    """Bring the deleted experiment ``name`` back, when ``restore_if_deleted`` and
+    ``create`` both allow it; otherwise say how the user can."""
+    if not config.experiment.restore_if_deleted:
+        raise KedroMlflowConfigError(
+            f"the experiment {name!r} is deleted in {shown} and restore_if_deleted is"
+            " false: restore it (mlflow experiments restore"
+            f" --experiment-id {experiment.experiment_id}), set restore_if_deleted: true,"
+            " or choose another name",
+            key="experiment.restore_if_deleted",
         )
-        experiment_id = experiment.experiment_id
-    else:
-        experiment_id = experiment.experiment_id
-    mlflow.set_experiment(name)
-    return str(experiment_id)
+    if not config.experiment.create:
+        raise KedroMlflowConfigError(
+            f"the experiment {name!r} is deleted in {shown} and experiment.create is"
+            " false: restore it (mlflow experiments restore"
+            f" --experiment-id {experiment.experiment_id}), set create: true to have it"
+            " restored, or choose another name",
+            key="experiment.create",
+        )
+    # As kedro-mlflow 0.7.3 did: `create` brings a deleted experiment back.
+    client.restore_experiment(experiment.experiment_id)
+    logger.info(
+        "The MLflow experiment %r (id %s) was deleted: it is restored (restore_if_deleted"
+        " is true).",
+        name,
+        experiment.experiment_id,
+    )
 
 
 def _create_experiment(client: Any, name: str) -> str:

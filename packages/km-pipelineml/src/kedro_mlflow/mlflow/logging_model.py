@@ -11,6 +11,7 @@ from kedro_mlflow.compat.mlflow_compat import reopen_run
 from kedro_mlflow.pipeline.errors import ModelOptionError, PipelineMLError
 from kedro_mlflow.pipeline.pipeline_ml import PipelineML
 from mlflow.entities import Run
+from mlflow.models.signature import infer_signature
 
 from .kedro_pipeline_model import KedroPipelineModel
 from .log_options import pyfunc_log_options
@@ -91,7 +92,6 @@ def _run_id(run: Union[None, str, Run]) -> str:
 def _signature(pipeline_ml: PipelineML, catalog: DataCatalog, input_data: Any) -> Optional[Any]:
     if pipeline_ml.model_signature != "auto":
         return pipeline_ml.model_signature
-    from mlflow.models.signature import infer_signature
 
     if input_data is _NOT_GIVEN:
         try:

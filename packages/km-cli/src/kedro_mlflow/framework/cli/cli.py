@@ -5,33 +5,48 @@ as a global and as a project command; one global group works on every version,
 inside and outside projects. Project commands check the working directory when
 they run, and are left out of the help outside a project.
 
-kedro imports this module on every call: everything else is imported when a
-command runs.
+kedro imports this module on every call: it is the CLI's one lazy boundary. Each
+command's module (and with it mlflow, pandas, the configuration) is imported only when
+that command runs or its help is asked for; behind the boundary, modules import what
+they need at the top.
 """
 
+import importlib
 from pathlib import Path
-from typing import Iterable
+from typing import Dict, List, Optional
 
 import click
 
-from .init_command import init
-from .modelify_command import modelify
-from .new_command import new
-from .ui_command import ui
+from kedro_mlflow.compat.kedro_compat import find_project
 
 __all__ = ["PROJECT_COMMANDS", "commands", "mlflow_commands"]
 
 PROJECT_COMMANDS = ("init", "modelify", "ui")
+# name: (module, attribute) of each `kedro mlflow` command
+_COMMANDS: Dict[str, str] = {
+    "init": ".init_command:init",
+    "modelify": ".modelify_command:modelify",
+    "new": ".new_command:new",
+    "ui": ".ui_command:ui",
+}
 
 
 class _MlflowGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> Iterable[str]:
-        from kedro_mlflow.compat.kedro_compat import find_project
+    """Lists the commands by name and imports one only when it is used."""
 
-        names = super().list_commands(ctx)
+    def list_commands(self, ctx: click.Context) -> List[str]:
+        names = sorted(_COMMANDS)
         if find_project(Path.cwd()) is None:
             names = [name for name in names if name not in PROJECT_COMMANDS]
         return names
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
+        target = _COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        command: click.Command = getattr(importlib.import_module(module, __package__), attribute)
+        return command
 
 
 @click.group(
@@ -39,12 +54,6 @@ class _MlflowGroup(click.Group):
 )
 def mlflow_commands() -> None:
     """Use MLflow-specific commands inside a kedro project."""
-
-
-mlflow_commands.add_command(init)
-mlflow_commands.add_command(modelify)
-mlflow_commands.add_command(new)
-mlflow_commands.add_command(ui)
 
 
 @click.group(name="kedro-mlflow")

@@ -4,6 +4,9 @@ from pathlib import Path
 
 import click
 
+from kedro_mlflow.compat.kedro_compat import plugin_hooks_auto_registered, project_conf_root
+from kedro_mlflow.config import render_mlflow_yml
+
 from .project import current_project
 
 _DECLARE_HOOKS = """\
@@ -41,8 +44,6 @@ src/{package}/run.py:
 def init(env: str, force: bool, silent: bool, layout: str) -> None:
     """Write mlflow.yml, every key at its documented value, into conf/<env>/ (the project's
     CONF_ROOT in place of conf when it sets one)."""
-    from kedro_mlflow.compat.kedro_compat import plugin_hooks_auto_registered, project_conf_root
-    from kedro_mlflow.config import render_mlflow_yml
 
     project = current_project("init")
     conf_root = project_conf_root(project)

@@ -7,15 +7,43 @@ beside this plugin's earlier names (``--model-name`` is ``--artifact-path``).
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Dict, Iterator, NamedTuple, Optional, Tuple
+from typing import Any, Dict, Iterator, NamedTuple, Optional, Tuple
 
 import click
+import mlflow
+import mlflow.pyfunc
+from kedro.framework.context import KedroContext
+from kedro.io import DataCatalog
+from mlflow.entities import LifecycleStage
+from mlflow.exceptions import MlflowException
+from mlflow.models.signature import infer_signature
+from mlflow.tracking import MlflowClient
 
+from kedro_mlflow.compat.kedro_compat import context_pipelines, load_project_context
+from kedro_mlflow.compat.mlflow_compat import (
+    log_model_argument_problem,
+    model_registry_problem,
+    reopen_run,
+)
+from kedro_mlflow.config import KedroMlflowConfigError
+from kedro_mlflow.framework.context import get_mlflow_config
+from kedro_mlflow.mlflow import KedroPipelineModel, pyfunc_log_options
+from kedro_mlflow.pipeline import PipelineMLError
+
+from .modelify_inputs import (
+    bad_value,
+    check_model_shape,
+    conda_env_file,
+    existing_file,
+    first_row,
+    gather_artifacts,
+    load_input,
+    parse_await,
+    parse_copy_mode,
+    parse_requirements,
+    registered_pipeline,
+)
 from .project import current_project
-
-if TYPE_CHECKING:  # kedro imports this module on every call: kedro is imported when it runs
-    from kedro.framework.context import KedroContext
-    from kedro.io import DataCatalog
 
 _MLFLOW_DOC = "https://www.mlflow.org/docs/latest/python_api/mlflow.pyfunc.html"
 
@@ -170,7 +198,6 @@ class _Request(NamedTuple):
 
 def _check_destination(artifact_path: str, run_id: Optional[str], run_name: Optional[str]) -> None:
     """Stop on a model folder outside the run, or on both a run to reuse and a new run's name."""
-    from .modelify_inputs import bad_value
 
     # mlflow joins the path to the run's artifact folder: "/x" or "../x" would land outside.
     parts = PurePosixPath(artifact_path).parts
@@ -199,7 +226,6 @@ def _environment_options(
     conda_env: Optional[str], pip_requirements: Optional[str], extra_pip_requirements: Optional[str]
 ) -> Dict[str, Any]:
     """The environment option given (at most one), checked, under log_model's name for it."""
-    from .modelify_inputs import conda_env_file, parse_requirements
 
     options: Dict[str, Any] = {}
     if conda_env is not None:
@@ -215,7 +241,6 @@ def _environment_options(
 
 def _code_options(code_path: Tuple[str, ...]) -> Dict[str, Any]:
     """``code_path`` for log_model: each --code-path, checked to exist, made absolute."""
-    from .modelify_inputs import existing_file
 
     if not code_path:
         return {}
@@ -230,7 +255,6 @@ def _registration_options(
     registered_model_name: Optional[str], await_registration_for: Optional[str]
 ) -> Dict[str, Any]:
     """``registered_model_name`` and ``await_registration_for`` for log_model, when given."""
-    from .modelify_inputs import parse_await
 
     options: Dict[str, Any] = {}
     if registered_model_name is not None:
@@ -280,8 +304,6 @@ def _modelify(
 
     Returns the run's id and the name of the project's experiment.
     """
-    from kedro_mlflow.compat.kedro_compat import load_project_context
-    from kedro_mlflow.framework.context import get_mlflow_config
 
     context = load_project_context(project_path, env=request.env)
     with _config_errors():
@@ -303,7 +325,6 @@ def _modelify(
 @contextmanager
 def _config_errors() -> Iterator[None]:
     """An mlflow.yml problem, as the command's error (its message says what to fix)."""
-    from kedro_mlflow.config import KedroMlflowConfigError
 
     try:
         yield
@@ -315,16 +336,6 @@ def _model_log_options(
     context: "KedroContext", request: _Request, log_options: Dict[str, Any], folder: Path
 ) -> Dict[str, Any]:
     """The model, its artifacts (gathered into ``folder``) and every log_model argument."""
-    from kedro_mlflow.compat.kedro_compat import context_pipelines
-    from kedro_mlflow.mlflow import KedroPipelineModel, pyfunc_log_options
-    from kedro_mlflow.pipeline import PipelineMLError
-
-    from .modelify_inputs import (
-        check_model_shape,
-        gather_artifacts,
-        parse_copy_mode,
-        registered_pipeline,
-    )
 
     name, input_name = request.pipeline_name, request.input_name
     pipeline = registered_pipeline(context_pipelines(context), name)
@@ -343,7 +354,6 @@ def _model_log_options(
 
 def _input_examples(catalog: "DataCatalog", request: _Request) -> Dict[str, Any]:
     """``signature`` and ``input_example`` from --input-name's data, as the flags ask."""
-    from .modelify_inputs import first_row, load_input
 
     wanted = [
         flag
@@ -358,8 +368,6 @@ def _input_examples(catalog: "DataCatalog", request: _Request) -> Dict[str, Any]
     data = load_input(catalog, request.input_name, " and ".join(wanted))
     examples: Dict[str, Any] = {}
     if request.infer_signature:
-        from mlflow.models.signature import infer_signature
-
         examples["signature"] = infer_signature(model_input=data)
     if request.infer_input_example:
         examples["input_example"] = first_row(data)
@@ -368,7 +376,6 @@ def _input_examples(catalog: "DataCatalog", request: _Request) -> Dict[str, Any]
 
 def _check_mlflow_takes(options: Dict[str, Any]) -> None:
     """Stop with the option's name when the installed mlflow lacks an argument it sets."""
-    from kedro_mlflow.compat.mlflow_compat import log_model_argument_problem
 
     for argument in sorted(options):
         problem = log_model_argument_problem(argument)
@@ -378,8 +385,6 @@ def _check_mlflow_takes(options: Dict[str, Any]) -> None:
 
 
 def _check_registry(model_name: str) -> None:
-    from kedro_mlflow.compat.mlflow_compat import model_registry_problem
-
     problem = model_registry_problem(model_name)
     if problem:
         raise click.ClickException(
@@ -392,9 +397,6 @@ def _check_registry(model_name: str) -> None:
 
 def _check_run(run_id: str) -> None:
     """Stop unless ``run_id`` is a run of the tracking store that is not deleted."""
-    from mlflow.entities import LifecycleStage
-    from mlflow.exceptions import MlflowException
-    from mlflow.tracking import MlflowClient
 
     try:
         run = MlflowClient().get_run(run_id)
@@ -416,9 +418,6 @@ def _log_in_existing_run(run_id: str, options: Dict[str, Any]) -> None:
     A model is often added to a finished training run; ``mlflow.start_run(run_id=...)``
     would mark it running and then finished, hiding that the training had failed.
     """
-    import mlflow.pyfunc
-
-    from kedro_mlflow.compat.mlflow_compat import reopen_run
 
     try:
         with reopen_run(run_id):
@@ -433,9 +432,6 @@ def _log_in_existing_run(run_id: str, options: Dict[str, Any]) -> None:
 
 def _log_in_new_run(experiment_id: str, run_name: Optional[str], options: Dict[str, Any]) -> str:
     """Log the model in a new run of the experiment; return the run's id."""
-    import mlflow
-    import mlflow.pyfunc
-    from mlflow.tracking import MlflowClient
 
     run_id = mlflow.start_run(experiment_id=experiment_id, run_name=run_name).info.run_id
     try:

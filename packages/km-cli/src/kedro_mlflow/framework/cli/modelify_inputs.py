@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
 
 import click
+import yaml
 from kedro.extras.datasets.pickle import PickleDataSet
 from kedro.io import DataCatalog
 from kedro.pipeline import Pipeline
+from packaging.requirements import InvalidRequirement, Requirement
 
 from kedro_mlflow.pipeline.artifacts import catalog_entry, current_file, persistence_problem
+from kedro_mlflow.pipeline.copy_modes import COPY_MODES
 from kedro_mlflow.pipeline.errors import quoted
 
 
@@ -150,7 +153,6 @@ def parse_copy_mode(value: Optional[str], datasets: Iterable[str]) -> Any:
     The dict is written as a Python or JSON literal (``{'scaled': 'assign'}``), as
     kedro-mlflow 0.8.1 took it; it may only name datasets of the pipeline.
     """
-    from kedro_mlflow.pipeline.copy_modes import COPY_MODES
 
     if value is None:
         return None
@@ -193,7 +195,6 @@ def existing_file(option: str, value: str, what: str = "a file") -> Path:
 
 def conda_env_file(value: Optional[str]) -> Optional[str]:
     """``--conda-env``: the path of a conda environment YAML file, checked to be one."""
-    import yaml
 
     if value is None:
         return None
@@ -245,10 +246,6 @@ def _requirement_problem(requirement: str) -> Optional[str]:
     if not requirement:
         return "is empty"
     if requirement.startswith("-"):  # pip options (-r file, --index-url ...) pass as they are
-        return None
-    try:
-        from packaging.requirements import InvalidRequirement, Requirement
-    except ImportError:  # pragma: no cover - mlflow depends on packaging
         return None
     try:
         Requirement(requirement)

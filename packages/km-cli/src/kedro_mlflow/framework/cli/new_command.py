@@ -6,6 +6,11 @@ from pathlib import Path
 from typing import Optional, Set
 
 import click
+import yaml
+
+from kedro_mlflow.compat.kedro_compat import find_project
+
+from .example_project import add_iris_example
 
 _NEXT_STEPS = """
 The project is ready for kedro-mlflow. Next:
@@ -43,10 +48,6 @@ def new(config_path: Optional[str]) -> None:
             f" (found {[str(path) for path in created]}); the example was not added."
         )
 
-    from kedro_mlflow.compat.kedro_compat import find_project
-
-    from .example_project import add_iris_example
-
     project = find_project(created[0])
     if project is None:  # the folder was chosen because it has a metadata file
         raise click.ClickException(f"{created[0]} has no readable kedro project metadata.")
@@ -59,7 +60,6 @@ def _output_dir(config_path: Optional[str]) -> Path:
     """Where `kedro new` creates the project: the config's output_dir, else the cwd."""
     if config_path is None:
         return Path.cwd()
-    import yaml
 
     try:
         config = yaml.safe_load(Path(config_path).read_text(encoding="utf-8")) or {}

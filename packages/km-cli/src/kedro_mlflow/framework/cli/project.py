@@ -5,13 +5,14 @@ from typing import TYPE_CHECKING
 
 import click
 
+from kedro_mlflow.compat.kedro_compat import find_project
+
 if TYPE_CHECKING:
     from kedro_mlflow.compat.kedro_compat import ProjectMetadata
 
 
 def current_project(command: str) -> "ProjectMetadata":
     """The project at the working directory, or a clear CLI error naming ``command``."""
-    from kedro_mlflow.compat.kedro_compat import find_project
 
     project = find_project(Path.cwd())
     if project is None:

@@ -15,6 +15,10 @@ from urllib.parse import unquote, urlparse
 
 import click
 
+from kedro_mlflow.compat.kedro_compat import load_project_context
+from kedro_mlflow.compat.redaction import redact_uri
+from kedro_mlflow.framework.context import get_mlflow_config
+
 from .project import current_project
 
 # mlflow 1.x has no `python -m mlflow`; its click group works on every version.
@@ -27,9 +31,6 @@ _MLFLOW_CLI = "import sys; from mlflow.cli import cli; sys.exit(cli())"
 @click.option("--host", default=None, help="Host (default: mlflow.yml, else 127.0.0.1).")
 def ui(env: Optional[str], port: Optional[int], host: Optional[str]) -> None:
     """Serve the MLflow UI on the project's tracking store; Ctrl-C stops it."""
-    from kedro_mlflow.compat.kedro_compat import load_project_context
-    from kedro_mlflow.compat.redaction import redact_uri
-    from kedro_mlflow.framework.context import get_mlflow_config
 
     project = current_project("ui")
     config = get_mlflow_config(load_project_context(project.project_path, env=env))

@@ -26,6 +26,9 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from mlflow.entities import Param, RunTag
+from mlflow.tracking import MlflowClient
+
 __all__ = [
     "abandon_deferred",
     "defer_logging",
@@ -223,8 +226,6 @@ def _send_params(
     tracking_uri: str, run_id: str, params: Dict[str, str], tags: Dict[str, str]
 ) -> None:
     """Log parameters and tags to a run now, in as few requests as MLflow allows."""
-    from mlflow.entities import Param, RunTag
-    from mlflow.tracking import MlflowClient
 
     client = MlflowClient(tracking_uri)
     param_items: List[Any] = [Param(key, value) for key, value in params.items()]

@@ -171,6 +171,15 @@ def parse_history(owner: str, data: Any, expected: Optional[str] = None) -> List
     ``expected`` (a key of :data:`HISTORY_SHAPES`) refuses data in another shape: a
     dataset told which shape it saves treats anything else as a mistake.
     """
+    _check_history_shape(owner, data, expected)
+    if isinstance(data, Mapping):
+        return _points_by_step(owner, data)
+    return _points_in_order(owner, data, stamped=expected != "list")
+
+
+def _check_history_shape(owner: str, data: Any, expected: Optional[str]) -> None:
+    """Refuse ``data`` that is no metric history, or (with ``expected``) a non-empty one
+    in another shape than ``expected``."""
     found = history_shape(data)
     if found is None:
         raise bad_input(
@@ -184,19 +193,27 @@ def parse_history(owner: str, data: Any, expected: Optional[str] = None) -> List
             f"save_args mode {expected!r} expects {HISTORY_SHAPES[expected]},"
             f" got {found!r} data: {describe(data)[:200]}",
         )
-    if isinstance(data, Mapping):
-        return [
-            (
-                check_step(owner, f"step {step!r}", step),
-                check_value(owner, f"step {step!r}", value),
-                None,
-            )
-            for step, value in data.items()
-        ]
+
+
+def _points_by_step(owner: str, data: Mapping[Any, Any]) -> List[StampedPoint]:
+    """The points of ``{step: value}``, without timestamps."""
+    return [
+        (
+            check_step(owner, f"step {step!r}", step),
+            check_value(owner, f"step {step!r}", value),
+            None,
+        )
+        for step, value in data.items()
+    ]
+
+
+def _points_in_order(owner: str, data: Any, stamped: bool) -> List[StampedPoint]:
+    """The points of a list: a bare value sits at its position; an entry mapping
+    (read as such only when ``stamped``) gives its own step and timestamp."""
     points: List[StampedPoint] = []
     for index, entry in enumerate(data):
         where = f"entry {index}"
-        if isinstance(entry, Mapping) and expected != "list":
+        if isinstance(entry, Mapping) and stamped:
             points.append(_stamped_point(owner, where, entry, index, timestamps=True))
         else:
             points.append((index, check_value(owner, where, entry), None))

@@ -6,20 +6,21 @@ is read twice.
 """
 
 import logging
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import Any, Dict, Optional
+
+from kedro.io import DataCatalog
+from kedro.pipeline import Pipeline
+from mlflow.tracking import MlflowClient
 
 from kedro_mlflow.compat.kedro_compat import catalog_dataset, dataset_description
+from kedro_mlflow.compat.mlflow_compat import dataset_input
 
 from .run_state import TrackedRun
-
-if TYPE_CHECKING:  # kedro imports the hooks on every call: only kedro.framework.hooks
-    from kedro.io import DataCatalog
-    from kedro.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
 
 
-def input_sources(pipeline: "Pipeline", catalog: "DataCatalog") -> Dict[str, Optional[str]]:
+def input_sources(pipeline: Pipeline, catalog: DataCatalog) -> Dict[str, Optional[str]]:
     """The pipeline's free inputs but parameters, each with the file it is read from."""
     sources: Dict[str, Optional[str]] = {}
     for name in sorted(pipeline.inputs()):
@@ -40,10 +41,6 @@ def record_inputs(tracked: TrackedRun, inputs: Dict[str, Any]) -> None:
     names = [n for n in inputs if n in tracked.input_sources and n not in tracked.logged_inputs]
     if not names:
         return
-    from mlflow.tracking import MlflowClient
-
-    from kedro_mlflow.compat.mlflow_compat import dataset_input
-
     records = []
     for name in names:
         tracked.logged_inputs.add(name)

@@ -1,16 +1,19 @@
-"""The node hook: each node's parameters logged before the node runs."""
+"""The node hook: each node's parameters logged before the node runs.
 
-import logging
+kedro imports this class on every `kedro` call in a project, through the entry point
+module `km_hooks` or a project's settings.py: it imports only kedro's hook marker and
+the hooks' own light modules. Each hook method is the boundary where the node's work,
+:mod:`.node_run`, and with it mlflow, is imported, at the first node of a tracked run.
+"""
+
 from typing import TYPE_CHECKING, Any, Dict
 
 from kedro.framework.hooks import hook_impl
 
-from .calls import CLAIMS
-from .dataset_inputs import record_inputs
-from .node_params import NodeParameters, flatten_dict, to_mlflow
+from .node_params import flatten_dict
 from .run_state import STATE
 
-if TYPE_CHECKING:  # kedro imports the hooks on every call: only kedro.framework.hooks
+if TYPE_CHECKING:  # not imported at run time: `kedro --help` needs neither
     from kedro.io import DataCatalog
     from kedro.pipeline.node import Node
 
@@ -21,8 +24,6 @@ __all__ = [
     "flatten_dict",
     "mlflow_node_hook",
 ]
-
-logger = logging.getLogger(__name__)
 
 
 class RefusedParameterError(ValueError):
@@ -40,90 +41,26 @@ class MlflowNodeHook:
     request; the pipeline hook flushes them before the run ends, so a failing pipeline
     keeps those of every node that ran. A parameter already logged with the same value
     is not sent again.
+
+    Outside a tracked run (a project or pipeline that disables tracking) it does nothing
+    and imports nothing.
     """
 
     @hook_impl
     def before_node_run(self, node: "Node", catalog: "DataCatalog", inputs: Dict[str, Any]) -> None:
-        if not CLAIMS.claim("before_node_run", inputs):
+        if STATE.current is None:
             return
-        tracked = STATE.current
-        if tracked is None:
-            return
-        tracked.watch.check()  # a server gone since the last node stops the run now
-        if tracked.input_sources:
-            record_inputs(tracked, inputs)
-        from kedro_mlflow.compat.mlflow_compat import max_param_length, max_tag_length
+        from . import node_run  # the boundary: mlflow and the node's steps load here
 
-        found = to_mlflow(inputs, tracked.config.hooks.node, max_param_length(), max_tag_length())
-        refused = _drop_refused(found)
-        _warn_cut_tags(node.name, found.cut_tags, max_tag_length())
-        params = {k: v for k, v in found.params.items() if tracked.logged_params.get(k) != v}
-        if params or found.tags:
-            tracked.sender.send(params, found.tags)
-            tracked.logged_params.update(params)
-        if refused or found.too_long:
-            tracked.sender.flush()  # the node's other parameters are kept in the run
-        if refused:
-            raise _refused(node.name, refused)
-        if found.too_long:
-            raise _too_long(node.name, found.too_long, max_param_length())
+        node_run.before_node_run(node, inputs)
 
     @hook_impl
     def after_node_run(self, node: "Node", outputs: Dict[str, Any]) -> None:
-        tracked = STATE.current
-        if tracked is None or tracked.model_input_name not in outputs:
+        if STATE.current is None:
             return
-        # not claimed: with the hooks registered twice, both keep the same object
-        tracked.model_input = outputs[tracked.model_input_name]
+        from . import node_run  # the boundary
 
-
-def _drop_refused(found: NodeParameters) -> Dict[str, str]:
-    """Take the parameters and tags whose name mlflow refuses out of ``found``.
-
-    Returns ``{name: why mlflow refuses it}``.
-    """
-    from kedro_mlflow.compat.mlflow_compat import param_key_problem
-
-    refused = {
-        key: problem
-        for key in (*found.params, *found.tags)
-        for problem in [param_key_problem(key)]
-        if problem
-    }
-    for key in refused:
-        found.params.pop(key, None)
-        found.tags.pop(key, None)
-    return refused
-
-
-def _warn_cut_tags(node: str, cut_tags: Dict[str, int], limit: int) -> None:
-    """Say which long parameters are logged as tags cut to ``limit`` characters."""
-    for key, length in cut_tags.items():
-        logger.warning(
-            "Parameter %r of node %r is %d characters long: it is logged as a tag,"
-            " cut to mlflow's tag limit of %d characters.",
-            key,
-            node,
-            length,
-            limit,
-        )
-
-
-def _refused(node: str, refused: Dict[str, str]) -> RefusedParameterError:
-    listed = "; ".join(f"{key!r}: {problem}" for key, problem in refused.items())
-    return RefusedParameterError(
-        f"node {node!r}: mlflow refuses the name of parameter {listed}. Rename it in the"
-        " parameters (or in the node's inputs); the node's other parameters are logged."
-    )
-
-
-def _too_long(node: str, too_long: Dict[str, int], limit: int) -> LongParameterError:
-    listed = ", ".join(f"{key!r} ({length} characters)" for key, length in too_long.items())
-    return LongParameterError(
-        f"node {node!r}: parameter {listed} is longer than the {limit} characters the"
-        " installed mlflow accepts, and mlflow.yml's hooks.node.long_parameters_strategy is"
-        " 'fail'. Set it to 'tag' (log it as a tag) or 'truncate' (cut it) to run anyway."
-    )
+        node_run.after_node_run(outputs)
 
 
 mlflow_node_hook = MlflowNodeHook()

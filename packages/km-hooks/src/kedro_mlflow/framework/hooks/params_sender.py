@@ -9,8 +9,7 @@ parameters go to.
 
 from typing import Dict
 
-# kedro imports the hooks on every `kedro` call: kedro_mlflow.io (and with it mlflow) is
-# imported in the methods, which only a tracked run calls.
+from kedro_mlflow.io.common.deferred import log_params, pending_parameters, wait_for_parameters
 
 __all__ = ["ParamsSender"]
 
@@ -24,19 +23,13 @@ class ParamsSender:
 
     def send(self, params: Dict[str, str], tags: Dict[str, str]) -> None:
         """Queue a node's parameters and tags (sent at once in a ParallelRunner worker)."""
-        from kedro_mlflow.io.common.deferred import log_params
-
         log_params(self._tracking_uri, self._run_id, params, tags)
 
     def pending(self) -> int:
         """How many parameters and tags are queued and not sent yet."""
-        from kedro_mlflow.io.common.deferred import pending_parameters
-
         return pending_parameters()
 
     def flush(self) -> None:
         """Send what is queued now and wait for it (a node about to fail keeps its other
         parameters in the run); raise what sending raised, if anything."""
-        from kedro_mlflow.io.common.deferred import wait_for_parameters
-
         wait_for_parameters()

@@ -5,24 +5,28 @@ import os
 import re
 from typing import Any, Dict, Optional
 
+import mlflow
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from kedro_mlflow.compat.redaction import redact_uri
+from kedro_mlflow.config import KedroMlflowConfig, KedroMlflowConfigError
+from kedro_mlflow.config.tracking_setup import config_error
+
 # What `mlflow run` and orchestrators set for the process that logs into their run.
 MLFLOW_RUN_ID_VARIABLE = "MLFLOW_RUN_ID"
 # The run ids MLflow accepts (it makes 32 hexadecimal characters).
 _RUN_ID = re.compile(r"[A-Za-z0-9][\w\-]{0,255}")
 
 
-def run_to_continue(config: Any) -> Optional[str]:
+def run_to_continue(config: KedroMlflowConfig) -> Optional[str]:
     """The id of the run to log into: mlflow.yml's ``run.id``, else $MLFLOW_RUN_ID."""
     return config.run.id or os.environ.get(MLFLOW_RUN_ID_VARIABLE) or None
 
 
-def check_can_open_run(config: Any) -> None:
+def check_can_open_run(config: KedroMlflowConfig) -> None:
     """Refuse, before any node runs, a kedro run that would have to nest under the
     active MLflow run while mlflow.yml's ``run.nested`` is false."""
-    import mlflow
-
-    from kedro_mlflow.config.tracking_setup import config_error
-
     active = mlflow.active_run()
     if active is None or config.run.nested:
         return
@@ -45,15 +49,14 @@ def follow_experiment_of(run_id: str) -> None:
     orchestrator), in the experiment they chose; mlflow refuses to continue a run of
     another experiment than the active one.
     """
-    import mlflow
-    from mlflow.tracking import MlflowClient
-
     client = MlflowClient()
     experiment_id = client.get_run(run_id).info.experiment_id
     mlflow.set_experiment(client.get_experiment(experiment_id).name)
 
 
-def check_run_to_continue(config: Any, experiment_id: str, planned: Dict[str, str]) -> None:
+def check_run_to_continue(
+    config: KedroMlflowConfig, experiment_id: str, planned: Dict[str, str]
+) -> None:
     """Before any node runs: the run to continue exists, is not deleted, belongs to the
     experiment mlflow.yml selects, and holds no parameter the kedro run would change.
 
@@ -93,12 +96,7 @@ def check_run_to_continue(config: Any, experiment_id: str, planned: Dict[str, st
         )
 
 
-def _existing_run(config: Any, run_id: str, where: str, from_file: bool) -> Any:
-    from mlflow.exceptions import MlflowException
-    from mlflow.tracking import MlflowClient
-
-    from kedro_mlflow.compat.redaction import redact_uri
-
+def _existing_run(config: KedroMlflowConfig, run_id: str, where: str, from_file: bool) -> Any:
     store = redact_uri(config.mlflow_tracking_uri)
     if not _RUN_ID.fullmatch(run_id):
         _refuse(
@@ -123,16 +121,11 @@ def _existing_run(config: Any, run_id: str, where: str, from_file: bool) -> Any:
     return run
 
 
-def _experiment_name(config: Any, experiment_id: str) -> str:
-    from mlflow.tracking import MlflowClient
-
+def _experiment_name(config: KedroMlflowConfig, experiment_id: str) -> str:
     return MlflowClient(config.mlflow_tracking_uri).get_experiment(experiment_id).name
 
 
-def _refuse(config: Any, from_file: bool, problem: str) -> None:
-    from kedro_mlflow.config import KedroMlflowConfigError
-    from kedro_mlflow.config.tracking_setup import config_error
-
+def _refuse(config: KedroMlflowConfig, from_file: bool, problem: str) -> None:
     if from_file:
         raise config_error(config, "run.id", problem)
     raise KedroMlflowConfigError(problem)

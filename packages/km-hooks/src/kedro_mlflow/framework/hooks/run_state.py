@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, Optional, Set
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the light node hook reads the state: the types are for the checker
     from kedro_mlflow.config import KedroMlflowConfig
 
     from .params_sender import ParamsSender

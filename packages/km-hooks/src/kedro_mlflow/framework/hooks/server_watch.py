@@ -9,6 +9,10 @@ that a pipeline of many quick nodes does not double its requests.
 
 import time
 from typing import Callable
+from urllib.parse import urlparse
+
+from kedro_mlflow.compat.redaction import redact_uri
+from kedro_mlflow.config.tracking_setup import tracking_server_problem
 
 # A busy pipeline passes node boundaries many times a second: one look per interval.
 CHECK_INTERVAL = 0.5
@@ -22,8 +26,6 @@ class ServerWatch:
     """Looks at the tracking server between nodes; raises when it stopped answering."""
 
     def __init__(self, uri: str, unsent: Callable[[], str]) -> None:
-        from urllib.parse import urlparse
-
         self._uri = uri
         self._unsent = unsent  # says what has not reached the server yet
         self._watched = urlparse(uri).scheme in ("http", "https")
@@ -34,9 +36,6 @@ class ServerWatch:
         once per :data:`CHECK_INTERVAL` unless ``force``)."""
         if not self._watched or (not force and time.monotonic() - self._looked < CHECK_INTERVAL):
             return
-        from kedro_mlflow.compat.redaction import redact_uri
-        from kedro_mlflow.config.tracking_setup import tracking_server_problem
-
         problem = tracking_server_problem(self._uri)
         self._looked = time.monotonic()
         if problem is not None:
