@@ -2,6 +2,7 @@
 
     nox -s lint build docs unit tests   # what CI runs (README.md, .ci/run)
     nox -s demo                         # the end-to-end demo
+    nox -s screenshots                  # the tutorial's MLflow UI screenshots (Chromium; not in CI)
     nox -s bench [-- --quick]           # every benchmark, one summary table (not in CI)
     nox -s release_check -- km-compat   # a release of one package but the upload (RELEASING.md)
     nox -l                              # every session and matrix cell
@@ -948,6 +949,29 @@ def demo(session: nox.Session) -> None:
     _install_cell(session, PACKAGES, kedro, mlflow, extras=())
     _install_testkit(session)  # the demo's model server and project config
     session.run("python", str(ROOT / "tests-integration" / "demo.py"), *session.posargs)
+
+
+@nox.session(python=DEMO_CELL[0])
+def screenshots(session: nox.Session) -> None:
+    """The tutorial's MLflow UI screenshots (docs/_static/*.png), from a real training run.
+
+    docs/screenshots.py runs the demo (`kedro mlflow new`, `kedro run --pipeline=training`)
+    in a temporary folder, starts `kedro mlflow ui` on its store and photographs three
+    pages with headless Chromium. It needs a `chromium` executable (Debian: `apt-get
+    install chromium`), or `-- --chromium PATH`. Not part of CI or of `nox -s docs`:
+    the guide builds from the committed PNGs. Arguments after `--` go to the script.
+    """
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None and "--chromium" not in session.posargs:
+        session.error(
+            "nox -s screenshots needs headless Chromium: install it (Debian/Ubuntu:"
+            " `apt-get install chromium`) or give its path with `-- --chromium PATH`"
+        )
+    _, kedro, mlflow = DEMO_CELL
+    _install_cell(session, PACKAGES, kedro, mlflow, extras=())
+    _install_testkit(session)  # the demo's project config and model server
+    arguments = [] if "--chromium" in session.posargs else ["--chromium", str(chromium)]
+    session.run("python", str(ROOT / "docs" / "screenshots.py"), *arguments, *session.posargs)
 
 
 # Sphinx and its extensions, releases that run on Python 3.8 and resolve beside kedro

@@ -43,9 +43,23 @@ version = ".".join(release.split(".")[:2])
 extensions = [
     "myst_parser",
     "sphinx.ext.autodoc",
+    "sphinx.ext.extlinks",
     "sphinx.ext.napoleon",
     "sphinx_click",
 ]
+
+# Links to kedro's and mlflow's documentation, for the releases the guide is written
+# against: {kedro}`text <page.html>` and {mlflow}`text <python_api/page.html#anchor>`.
+# Not intersphinx: it needs each project's objects.inv, fetched over the network at
+# build time (or shipped here, and neither project's site is reachable from where the
+# guide is built), and `nox -s docs` must build offline with -W. extlinks only writes
+# URLs; its "hardcoded link" check stays off, so plain URLs remain allowed.
+KEDRO_DOCS = "https://kedro.readthedocs.io/en/0.17.7/"
+MLFLOW_DOCS = "https://mlflow.org/docs/2.12.2/"
+extlinks = {
+    "kedro": (KEDRO_DOCS + "%s", "%s"),
+    "mlflow": (MLFLOW_DOCS + "%s", "%s"),
+}
 
 source_suffix = {".md": "markdown"}
 exclude_patterns = ["_build", "README.md"]

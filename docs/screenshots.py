@@ -1,7 +1,7 @@
 """Take the tutorial's screenshots of the MLflow UI from a real training run.
 
-    nox -s demo --install-only                      # once: the demo's environment
-    .nox/demo/bin/python docs/screenshots.py        # writes docs/_static/*.png
+    nox -s screenshots                              # writes docs/_static/*.png
+    .nox/screenshots/bin/python docs/screenshots.py # the same, once the session exists
 
 It runs the demo (tests-integration/demo.py: `kedro mlflow new`, `kedro run
 --pipeline=training`...) in a temporary folder, starts `kedro mlflow ui` on that
@@ -51,6 +51,7 @@ def main() -> int:
     try:
         project = run_demo(workdir)
         experiment_id, run_id = latest_run(project)
+        as_the_tutorial_shows(project, run_id)
         port = free_port()
         with ui_server(project, port, workdir / "ui.log"):
             base = f"http://127.0.0.1:{port}/#/experiments/{experiment_id}"
@@ -92,6 +93,22 @@ def latest_run(project: Path):
         [experiment.experiment_id], order_by=["attributes.start_time DESC"], max_results=1
     )
     return experiment.experiment_id, runs[0].info.run_id
+
+
+# The tutorial's folder and user (docs/tutorial.md): the figures show no path or user
+# name of the machine that took them (tests-integration/test_docs_examples.py checks
+# the pages' text the same way).
+TUTORIAL_PROJECT = "/home/alice/projects/iris-demo"
+TUTORIAL_USER = "alice"
+
+
+def as_the_tutorial_shows(project: Path, run_id: str) -> None:
+    """Set the run's two tags that hold this machine's details to the tutorial's."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient((project / "mlruns").as_uri())
+    client.set_tag(run_id, "project_path", TUTORIAL_PROJECT)
+    client.set_tag(run_id, "mlflow.user", TUTORIAL_USER)
 
 
 def free_port() -> int:

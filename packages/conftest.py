@@ -4,6 +4,7 @@ The helpers behind them (``new_kedro_project``, ``install_pipelines``) are the t
 kit's (testkit/, `km_testkit.projects`), so that the benchmarks make the same projects.
 """
 
+import os
 import shutil
 import signal
 from pathlib import Path
@@ -15,6 +16,10 @@ from km_testkit.projects import install_pipelines, new_kedro_project
 # child inherits that: the tests that stop a command with Ctrl-C need it delivered.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# `kedro mlflow ui` opens a web browser unless told not to: in tests, $BROWSER is a
+# command that does nothing (a test that checks the browser sets its own).
+os.environ["BROWSER"] = "true"
 
 
 @pytest.fixture(scope="session")

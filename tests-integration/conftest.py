@@ -5,6 +5,7 @@ The servers, ports, executables and mlflow-state helpers come from the test kit
 distributions, iris_model, guide_project).
 """
 
+import os
 import signal
 import sys
 import uuid
@@ -26,6 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # child inherits that: the tests that stop a command with Ctrl-C need it delivered.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# `kedro mlflow ui` opens a web browser unless told not to: in tests, $BROWSER is a
+# command that does nothing (a test that checks the browser sets its own).
+os.environ["BROWSER"] = "true"
 
 
 @pytest.fixture(scope="session")

@@ -15,8 +15,21 @@ Any marker takes ``requires=kedro>=0.17.1`` (or ``mlflow<2.4``...), comma-separa
 several: the block is skipped on other versions. Every ``python`` and ``yaml`` block
 must carry a marker, so that a new example cannot escape the tests; shell commands
 and outputs need none. The tests run in every cell of the matrix.
+
+The docstrings of the public datasets, hooks, ``pipeline_ml_factory`` and
+``KedroPipelineModel`` (``DOCSTRING_TARGETS``) hold examples too, as reStructuredText
+``.. code-block:: yaml`` / ``.. code-block:: python`` sections; they are collected and
+run the same way. A ``yaml`` block there is a catalog entry and a ``python`` block a
+script, unless an RST comment just above says otherwise with the same words
+(``.. test: python project=iris requires=kedro>=0.17.1``, ``.. test: stdout`` above a
+``text`` block). Each target must have a Python example, each dataset a catalog entry.
+
+No published page may show a path of a developer's machine or a warning from a
+developer's environment (``FORBIDDEN``).
 """
 
+import importlib
+import inspect
 import os
 import re
 import shutil
@@ -122,7 +135,78 @@ def _parse_marker(line: str) -> Tuple[str, Dict[str, str], str]:
     return kind, options, ""
 
 
-ALL_BLOCKS = [block for path in doc_sources() for block in parse_blocks(path)]
+# -- examples in docstrings ---------------------------------------------------------
+
+# "module:name" of each object whose docstring must show (and test) its use.
+DATASET_TARGETS = [
+    "kedro_mlflow.io.artifacts:MlflowArtifactDataSet",
+    "kedro_mlflow.io.metrics:MlflowMetricsDataSet",
+    "kedro_mlflow.io.metrics:MlflowMetricDataSet",
+    "kedro_mlflow.io.metrics:MlflowMetricHistoryDataSet",
+    "kedro_mlflow.io.models:MlflowModelLoggerDataSet",
+    "kedro_mlflow.io.models:MlflowModelSaverDataSet",
+    "kedro_mlflow.io.models:MlflowModelRegistryDataSet",
+]
+DOCSTRING_TARGETS = [
+    *DATASET_TARGETS,
+    "kedro_mlflow.framework.hooks:MlflowPipelineHook",
+    "kedro_mlflow.framework.hooks:MlflowNodeHook",
+    "kedro_mlflow.pipeline:pipeline_ml_factory",
+    "kedro_mlflow.mlflow:KedroPipelineModel",
+]
+RST_BLOCK = re.compile(r"^(?P<indent>\s*)\.\. code-block:: (?P<language>[\w.]+)\s*$")
+RST_MARKER = re.compile(r"^\s*\.\. test: (?P<marker>.*)$")
+DEFAULT_KINDS = {"yaml": "catalog", "python": "python"}
+
+
+def docstring(target: str) -> str:
+    module, _, name = target.partition(":")
+    return inspect.getdoc(getattr(importlib.import_module(module), name)) or ""
+
+
+def parse_docstring_blocks(target: str) -> Iterator[Block]:
+    """The ``.. code-block::`` sections of a docstring, with the RST marker above each."""
+    lines = docstring(target).splitlines()
+    for index, line in enumerate(lines):
+        opening = RST_BLOCK.match(line)
+        if not opening:
+            continue
+        indent = len(opening.group("indent"))
+        end = index + 1
+        while end < len(lines) and (
+            not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent
+        ):
+            end += 1
+        language = opening.group("language")
+        marker = _rst_marker_above(lines, index)
+        if marker is None:
+            kind, options, reason = DEFAULT_KINDS.get(language), {}, ""
+        else:
+            kind, options, reason = _parse_marker("% test: " + marker)
+        yield Block(
+            f"docstring of {target.replace(':', '.')}",
+            index + 1,
+            language,
+            textwrap.dedent("\n".join(lines[index + 1 : end])).strip("\n") + "\n",
+            kind,
+            options,
+            reason,
+        )
+
+
+def _rst_marker_above(lines: List[str], index: int) -> Optional[str]:
+    above = index - 1
+    while above >= 0 and not lines[above].strip():
+        above -= 1
+    match = RST_MARKER.match(lines[above]) if above >= 0 else None
+    return match.group("marker") if match else None
+
+
+DOCSTRING_BLOCKS = {target: list(parse_docstring_blocks(target)) for target in DOCSTRING_TARGETS}
+
+ALL_BLOCKS = [block for path in doc_sources() for block in parse_blocks(path)] + [
+    block for blocks in DOCSTRING_BLOCKS.values() for block in blocks
+]
 MARKED = [block for block in ALL_BLOCKS if block.kind is not None]
 
 
@@ -201,6 +285,39 @@ def test_every_block_to_run_or_copy_is_marked():
         if block.language in MUST_BE_MARKED and block.kind is None
     ]
     assert not unmarked, f"python/yaml blocks without a '% test:' line above: {unmarked}"
+
+
+@pytest.mark.parametrize("target", DOCSTRING_TARGETS)
+def test_the_docstring_shows_an_example(target: str):
+    kinds = [block.kind for block in DOCSTRING_BLOCKS[target]]
+    assert "python" in kinds, f"{target}: no '.. code-block:: python' example"
+    if target in DATASET_TARGETS:
+        assert "catalog" in kinds, f"{target}: no '.. code-block:: yaml' catalog entry"
+
+
+# What a page must not show: where the guide's author ran its commands, warnings of
+# their environment. Examples use a user's folder (/home/alice/...).
+FORBIDDEN = re.compile(r"/work/|/root/|/tmp/|venvs|DeprecationWarning|Warning:")
+
+
+def published_texts() -> Iterator[Tuple[str, str]]:
+    """Each page, each package README/CHANGELOG a page includes, each tested docstring."""
+    for path in doc_sources():
+        yield str(path.relative_to(DOCS)), path.read_text(encoding="utf-8")
+    for path in sorted((DOCS.parent / "packages").glob("*/*.md")):
+        yield str(path.relative_to(DOCS.parent)), path.read_text(encoding="utf-8")
+    for target in DOCSTRING_TARGETS:
+        yield f"docstring of {target}", docstring(target)
+
+
+def test_no_page_shows_a_developer_s_paths_or_warnings():
+    found = [
+        f"{source}:{number}: {line.strip()[:120]}"
+        for source, text in published_texts()
+        for number, line in enumerate(text.splitlines(), start=1)
+        if FORBIDDEN.search(line)
+    ]
+    assert not found, "a developer's path or warning in a published page:\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize("block", MARKED, ids=lambda block: block.name)

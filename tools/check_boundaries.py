@@ -80,7 +80,13 @@ def our_private_names(trees: Dict[Path, ast.AST]) -> Set[str]:
     return {name for name in names if name.startswith("_")}
 
 
+# Public API of every namedtuple (urllib's ParseResult, our NamedTuples), despite the "_".
+NAMEDTUPLE_API = {"_replace", "_asdict", "_fields", "_make", "_field_defaults"}
+
+
 def _private(name: str) -> bool:
+    if name in NAMEDTUPLE_API:
+        return False
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 

@@ -4,6 +4,7 @@ Every test looks where a user would: the project's file store (mlruns/), the mod
 loaded back by ``mlflow.pyfunc.load_model`` in a fresh process, and the command's output.
 """
 
+import inspect
 import json
 import os
 import pickle
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
+import mlflow.pyfunc
 import pytest
 import yaml
 from km_testkit.executables import KEDRO
@@ -277,7 +279,17 @@ def test_run_id_registration_extra_requirements_and_copy_mode_dict(project: Path
     client.set_terminated(run_id, status="FAILED")
     args = ["-p", "mutating", "-i", "instances", "--run-id", run_id]
     args += ["--copy-mode", "{'instances': 'assign'}"]
-    args += ["--registered-model-name", "km_model", "--await-registration-for", "17"]
+    args += ["--registered-model-name", "km_model"]
+    # mlflow's own log_model says whether it takes await_registration_for (not 1.9)
+    awaits = "await_registration_for" in inspect.signature(mlflow.pyfunc.log_model).parameters
+    if awaits:
+        args += ["--await-registration-for", "17"]
+    else:  # refused before anything is logged, naming the option and the mlflow
+        refused = kedro(["mlflow", "modelify", *args, "--await-registration-for", "17"], project)
+        assert refused.returncode == 1
+        assert "--await-registration-for cannot be used" in refused.stderr
+        assert f"mlflow {mlflow.__version__}" in refused.stderr
+        assert client.list_artifacts(run_id) == []
     extras = MLFLOW_VERSION >= (1, 20, 0)
     if extras:
         args += ["--extra-pip-requirements", "scikit-learn>=0.20,<2,cachetools"]
@@ -298,7 +310,7 @@ def test_run_id_registration_extra_requirements_and_copy_mode_dict(project: Path
     (version,) = client.search_model_versions("name='km_model'")
     assert (str(version.version), version.run_id) == ("1", run_id)
     assert version.source.rstrip("/").endswith(f"{run_id}/artifacts/model")
-    if MLFLOW_VERSION < (2, 0, 0):
+    if awaits and MLFLOW_VERSION < (2, 0, 0):
         # mlflow 1.x's client says how long it waits; 2.x's local stores skip the wait.
         assert "Waiting up to 17 seconds" in result.stdout + result.stderr
     if extras:
@@ -492,6 +504,21 @@ def test_pip_requirements_on_an_older_mlflow_name_the_version_needed(project: Pa
     assert "--pip-requirements cannot be used: pip_requirements needs mlflow>=1.20.0" in message
     assert "this environment has mlflow 1." in message
     assert runs(project) == []
+
+
+def test_modelify_says_what_it_uploads_and_where_before_logging(project: Path):
+    result = kedro(["mlflow", "modelify", "-p", "predict", "-i", "instances"], project)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    run_id = re.search(r"^Run id: (\w+)$", result.stdout, re.MULTILINE).group(1)
+    (upload,) = [line for line in output.splitlines() if "Uploading the model 'model'" in line]
+    # offset.pkl and `params:factor`, pickled for the model: a few bytes
+    found = re.search(r"\((\d+) B in 2 artifact files\) to MLflow run (\w+) at (\S+)$", upload)
+    assert found is not None, upload
+    assert int(found.group(1)) > (project / "data/06_models/offset.pkl").stat().st_size
+    assert found.group(2) == run_id
+    run_folder = next(path.parent for path in runs(project) if path.parent.name == run_id)
+    assert found.group(3) == f"{(run_folder / 'artifacts').as_uri()}/model", upload
 
 
 def test_modelify_is_a_project_command(tmp_path: Path, project: Path):

@@ -1,20 +1,25 @@
 """`kedro mlflow ui` started as a user does, answering on its port, stopped by Ctrl-C; a busy
-port refused before anything starts, a UI open to the network warned about, and a password
-in the tracking URI printed nowhere."""
+port refused before anything starts, a UI open to the network warned about, a password
+in the tracking URI printed nowhere; the browser opened once the UI answers (a $BROWSER
+script records what it is given), the server's exit status passed on, mlflow.yml's
+mistakes reported as `kedro run` reports them, and any folder of the project a place to
+start it from."""
 
 import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import List
+from typing import Dict, List, Optional, Tuple
 
 import pytest
 from km_testkit.executables import KEDRO
 from km_testkit.ports import free_port
+from km_testkit.projects import DEMO_PACKAGE as PACKAGE  # the `kedro_project` fixture's
 from mlflow.tracking import MlflowClient
 
 
@@ -24,17 +29,24 @@ def _get(url: str) -> bytes:
         return response.read()
 
 
-def _serve_and_stop(project: Path, args: List[str], port: int, stop: int = signal.SIGINT) -> str:
-    """Start the UI, check it serves the project's store, stop it (Ctrl-C by default);
-    return its output."""
+def _serve_and_stop(
+    project: Path,
+    args: List[str],
+    port: int,
+    stop: int = signal.SIGINT,
+    cwd: Optional[Path] = None,
+    env: Optional[Dict[str, str]] = None,
+) -> str:
+    """Start the UI (in ``cwd``, the project's root by default), check it serves the
+    project's store, stop it (Ctrl-C by default); return its output."""
     experiment = MlflowClient((project / "mlruns").resolve().as_uri()).create_experiment("seen")
     process = subprocess.Popen(
         [KEDRO, "mlflow", "ui", *args],
-        cwd=project,
+        cwd=cwd or project,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=dict(os.environ),
+        env={**os.environ, **(env or {})},
     )
     try:
         deadline = time.monotonic() + 90
@@ -263,3 +275,163 @@ def test_the_password_is_masked_in_mlflow_s_own_messages_too(kedro_project: Path
     assert done.returncode != 0, done.stdout
     assert "exited with status 1" in done.stdout
     assert _secret_in_logs(kedro_project) == []
+
+
+BROWSER_SCRIPT = """#!{python}
+# a stand-in browser: fetches the URL it is given, records it and the answer's status
+import sys, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({{}}))
+try:
+    with opener.open(sys.argv[1], timeout=10) as answer:
+        status = answer.status
+except OSError:
+    status = "no-answer"
+with open({record!r}, "a") as record:
+    record.write(f"{{sys.argv[1]}} {{status}}\\n")
+"""
+
+
+def _recording_browser(folder: Path) -> Tuple[Dict[str, str], Path]:
+    """A $BROWSER that records each URL it is asked to open; (environment, record file)."""
+    record = folder / "opened.txt"
+    script = folder / "browser.py"
+    script.write_text(BROWSER_SCRIPT.format(python=sys.executable, record=str(record)))
+    script.chmod(0o755)
+    return {"BROWSER": str(script)}, record
+
+
+@pytest.mark.timeout(180)
+def test_the_browser_opens_the_ui_once_it_answers(kedro_project: Path, tmp_path: Path):
+    port = free_port()
+    env, record = _recording_browser(tmp_path)
+    process = subprocess.Popen(
+        [KEDRO, "mlflow", "ui", "--port", str(port)],
+        cwd=kedro_project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **env},
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not record.exists():
+            assert process.poll() is None, process.stdout.read()
+            assert time.monotonic() < deadline, "no browser was opened"
+            time.sleep(0.5)
+        time.sleep(1)  # a second browser would have been opened by now
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    # opened once, on the address printed, and the UI answered the browser
+    assert record.read_text() == f"http://127.0.0.1:{port}/ 200\n"
+    assert f"MLflow UI on http://127.0.0.1:{port} " in output
+
+
+@pytest.mark.timeout(180)
+def test_no_browser_serves_and_prints_the_url_without_opening_a_browser(
+    kedro_project: Path, tmp_path: Path
+):
+    port = free_port()
+    env, record = _recording_browser(tmp_path)
+    output = _serve_and_stop(kedro_project, ["--no-browser", "--port", str(port)], port, env=env)
+    assert f"MLflow UI on http://127.0.0.1:{port} " in output
+    assert not record.exists()
+
+
+def _children(pid: int) -> List[int]:
+    """The processes whose parent is ``pid`` (Linux: read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.timeout(180)
+def test_the_command_ends_with_the_server_s_exit_status(kedro_project: Path):
+    port = free_port()
+    process = subprocess.Popen(
+        [KEDRO, "mlflow", "ui", "--no-browser", "--port", str(port)],
+        cwd=kedro_project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                _get(f"http://127.0.0.1:{port}/")
+                break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "the UI did not answer"
+                time.sleep(0.5)
+        (server,) = _children(process.pid)  # `mlflow ui`, leader of its process group
+        os.killpg(server, signal.SIGTERM)  # the server is stopped, not the command
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=30)
+    # killed by SIGTERM, the server's status is -15: the command exits 128 + 15, as a shell
+    assert process.returncode == 128 + signal.SIGTERM, output
+    assert f"the MLflow UI exited with status {-signal.SIGTERM}" in output
+    assert "MLflow UI stopped." not in output  # nobody pressed Ctrl-C
+    assert "Traceback" not in output
+
+
+def test_a_mistake_in_mlflow_yml_is_reported_naming_the_file_and_the_key(kedro_project: Path):
+    mlflow_yml = kedro_project / "conf/local/mlflow.yml"
+    mlflow_yml.write_text("ui:\n  port: http\n")
+    done = _ui_output(kedro_project, ["--no-browser"])
+    assert done.returncode == 1, done.stdout
+    (line,) = [line for line in done.stdout.splitlines() if "Invalid kedro-mlflow" in line]
+    # KedroMlflowConfigError's message, as a failed `kedro run` ends with it
+    assert "mlflow.yml" in line and "at key 'ui.port'" in line, line
+    assert "a port number from 1 to 65535" in line, line
+    assert "Traceback" not in done.stdout
+    assert "MLflow UI on" not in done.stdout
+
+
+@pytest.mark.timeout(180)
+def test_the_ui_starts_from_any_folder_of_the_project(kedro_project: Path):
+    listed = subprocess.run(
+        [KEDRO, "mlflow", "-h"], cwd=kedro_project / "src", capture_output=True, text=True
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "ui" in [line.split()[0] for line in listed.stdout.splitlines() if line.startswith("  ")]
+    port = free_port()
+    inside = kedro_project / "src" / PACKAGE  # two levels below the root
+    # the project's own store is served (the helper checks it holds a new experiment)
+    output = _serve_and_stop(kedro_project, ["--no-browser", "--port", str(port)], port, cwd=inside)
+    assert f"MLflow UI on http://127.0.0.1:{port} " in output
+
+
+def test_a_project_on_a_tracking_server_opens_its_ui_without_the_password(
+    kedro_project: Path, tmp_path: Path
+):
+    dead = free_port()
+    (kedro_project / "conf/local/mlflow.yml").write_text(
+        f"mlflow_tracking_uri: http://km-user:{SECRET}@127.0.0.1:{dead}\n"
+    )
+    env, record = _recording_browser(tmp_path)
+    done = subprocess.run(
+        [KEDRO, "mlflow", "ui"],
+        cwd=kedro_project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+    assert done.returncode == 0, done.stdout
+    assert f"tracks to the server http://km-user:***@127.0.0.1:{dead}" in done.stdout
+    # the browser asks for the credentials itself: they are not on its command line
+    assert record.read_text() == f"http://127.0.0.1:{dead} no-answer\n"
+    assert SECRET not in done.stdout

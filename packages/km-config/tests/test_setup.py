@@ -1,5 +1,6 @@
 """setup(): credentials exported, tracking URI and experiment set, in a real MLflow store."""
 
+import base64
 import http.server
 import os
 import pickle
@@ -225,6 +226,31 @@ def test_any_http_answer_counts_as_reachable():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_user_and_password_in_the_uri_go_as_basic_authentication():
+    """As MLflow's client sends them: not as part of the host name."""
+    seen = []
+
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append((self.path, self.headers.get("Authorization")))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Health)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        check_reachable(f"http://alice:s%40cret@127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    expected = "Basic " + base64.b64encode(b"alice:s@cret").decode("ascii")
+    assert seen == [("/health", expected)]
 
 
 @pytest.mark.timeout(60)

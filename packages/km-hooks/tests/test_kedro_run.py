@@ -528,6 +528,37 @@ def test_training_run_logs_the_inference_pipeline_as_a_model(ml_project: Path):
     assert [r for r in pip if r.split("==")[0] == PACKAGE], pip  # the nodes' package
 
 
+def _line_with(output: str, text: str) -> str:
+    """The one line of ``output`` holding ``text``."""
+    (line,) = [line for line in output.splitlines() if text in line]
+    return line
+
+
+def test_a_training_run_says_what_it_uploads_and_where_before_its_end_line(ml_project: Path):
+    result = kedro_run(ml_project, ["--pipeline", "training"])
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    (run,) = runs(ml_project)
+    run_id = run.info.run_id
+    # the model's one artifact file (the inference pipeline's `threshold`): its size
+    size = (ml_project / "data/06_models/threshold.pkl").stat().st_size
+    assert size < 1000  # so shown in bytes
+    upload = _line_with(output, "Uploading the model 'model'")
+    assert f"({size} B in 1 artifact file)" in upload, upload
+    assert f"MLflow run {run_id} at {run.info.artifact_uri}/model" in upload, upload
+    end = _line_with(output, f"MLflow run {run_id} ended FINISHED")
+    assert "in the MLflow UI" not in end  # a file store has no UI address
+    lines = output.splitlines()
+    assert lines.index(upload) < lines.index(end)
+
+
+def test_a_failed_run_ends_with_a_line_naming_it(project: Path):
+    result = kedro_run(project, ["--pipeline", "failing"])
+    assert result.returncode != 0
+    (run,) = runs(project)
+    assert f"MLflow run {run.info.run_id} ended FAILED" in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("kept", [["--from-inputs", "instances"], ["--node", "fit"]])
 def test_a_filter_that_keeps_the_training_whole_still_logs_the_model(
     ml_project: Path, kept: List[str]

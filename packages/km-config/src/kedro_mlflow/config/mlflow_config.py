@@ -16,7 +16,7 @@ class KedroMlflowConfig(ConfigValues):
     """The validated content of a project's mlflow.yml.
 
     Build it with :func:`kedro_mlflow.framework.context.get_mlflow_config` (from a
-    project) or :meth:`from_dict`; then :meth:`setup` points MLflow at it.
+    project) or ``from_dict``; then :meth:`setup` points MLflow at it.
     """
 
     def setup(self, session: Any = None) -> str:

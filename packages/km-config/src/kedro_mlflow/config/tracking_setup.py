@@ -1,5 +1,6 @@
 """Point MLflow at a project's configuration: credentials, tracking URI, experiment."""
 
+import base64
 import logging
 import os
 import socket
@@ -7,7 +8,7 @@ import ssl
 from pathlib import Path
 from typing import Any, List, Mapping, Optional, cast
 from urllib.error import HTTPError, URLError
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 from urllib.request import Request, urlopen
 
 from .errors import KedroMlflowConfigError
@@ -145,10 +146,27 @@ def tracking_server_problem(uri: str, timeout: float = REACHABILITY_TIMEOUT) -> 
     return _health_problem(uri.rstrip("/") + "/health", timeout)
 
 
+def _health_request(url: str) -> Request:
+    """A GET of ``url``; user and password written in it go as Basic authentication, the
+    way MLflow's client (requests) sends them, not as part of the host name."""
+    parts = urlparse(url)
+    if parts.username is None and parts.password is None:
+        return Request(url, method="GET")
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    bare = parts._replace(netloc=netloc).geturl()
+    user = unquote(parts.username or "")
+    password = unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return Request(bare, method="GET", headers={"Authorization": f"Basic {token}"})
+
+
 def _health_problem(url: str, timeout: float) -> Optional[str]:
     """Why ``url`` shows the server is not working ("does not answer (...)"), or None."""
     try:
-        urlopen(Request(url, method="GET"), timeout=timeout).close()
+        urlopen(_health_request(url), timeout=timeout).close()
     except HTTPError as error:
         error.close()
         if error.code >= 500:

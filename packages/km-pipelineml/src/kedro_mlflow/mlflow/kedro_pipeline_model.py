@@ -199,6 +199,45 @@ class KedroPipelineModel(PythonModel):
             (kedro's MemoryDataSet default). So the caller's input is never changed.
             A mode given explicitly (a string, or a dict entry naming the dataset)
             applies to artifacts too.
+
+
+    Example:
+        Logged and served by MLflow like any pyfunc model:
+
+        .. code-block:: python
+
+            import mlflow
+            import mlflow.pyfunc
+            import pandas as pd
+            from kedro.extras.datasets.pickle import PickleDataSet
+            from kedro.io import DataCatalog
+            from kedro.pipeline import Pipeline, node
+
+            from kedro_mlflow.mlflow import KedroPipelineModel
+
+
+            def classify(instances, threshold):
+                return (instances["x"] > threshold).astype(int).to_frame("label")
+
+
+            catalog = DataCatalog({"threshold": PickleDataSet(filepath="threshold.pkl")})
+            catalog.save("threshold", 0.5)  # what a training run leaves
+            inference = Pipeline([node(classify, ["instances", "threshold"], "labels")])
+            model = KedroPipelineModel(inference, catalog, input_name="instances")
+            with mlflow.start_run() as run:
+                mlflow.pyfunc.log_model(
+                    "model", python_model=model, artifacts=model.extract_pipeline_artifacts()
+                )
+            loaded = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
+            print(loaded.predict(pd.DataFrame({"x": [0.2, 0.8]})))
+
+        .. test: stdout
+
+        .. code-block:: text
+
+               label
+            0      0
+            1      1
     """
 
     @overload

@@ -1,7 +1,7 @@
 """Log a PipelineML's inference pipeline as a pyfunc model, at the end of its training."""
 
 import tempfile
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Optional, Union, cast
 
 from kedro.io import DataCatalog
 
@@ -14,7 +14,7 @@ from mlflow.entities import Run
 from mlflow.models.signature import infer_signature
 
 from .kedro_pipeline_model import KedroPipelineModel
-from .log_options import pyfunc_log_options
+from .log_options import announce_model_upload, pyfunc_log_options
 
 _NOT_GIVEN = object()
 
@@ -69,10 +69,17 @@ def _log_model_in(run_id: str, options: Dict[str, Any]) -> None:
     """Log the model in the run ``run_id``, reopening it unless it is the active run."""
     active = mlflow.active_run()
     if active is not None and active.info.run_id == run_id:
-        mlflow.pyfunc.log_model(**options)
+        _upload(options)
     else:
         with reopen_run(run_id):
-            mlflow.pyfunc.log_model(**options)
+            _upload(options)
+
+
+def _upload(options: Dict[str, Any]) -> None:
+    """Log the model in the active run, saying first what goes where (it may take long)."""
+    run = cast(Run, mlflow.active_run())  # the run ``options`` are logged to
+    announce_model_upload(options, run.info.run_id, run.info.artifact_uri)
+    mlflow.pyfunc.log_model(**options)
 
 
 def _run_id(run: Union[None, str, Run]) -> str:

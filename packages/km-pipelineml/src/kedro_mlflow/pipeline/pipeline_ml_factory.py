@@ -43,13 +43,43 @@ def pipeline_ml_factory(
         model_name: The model's artifact path in its MLflow run.
         model_signature: ``"auto"`` infers it from ``input_name``'s data, a
             ``ModelSignature`` is used as is, None logs none.
-        kpm_kwargs, log_model_kwargs, **kwargs: KedroPipelineModel's and
+        kpm_kwargs, log_model_kwargs, \\*\\*kwargs: KedroPipelineModel's and
             ``mlflow.pyfunc.log_model``'s options, in either release's form (see the
             module's documentation).
 
     Raises:
         InferenceOutputError, InputNameError, UnproducedInferenceInputError,
         ModelOptionError: the pair, or an option, cannot make a model.
+
+    Example:
+        In the project's pipeline registry, the training pipeline registered in its place:
+
+        .. code-block:: python
+
+            from kedro.pipeline import Pipeline, node
+
+            from kedro_mlflow.pipeline import pipeline_ml_factory
+
+
+            def fit_mean(data):
+                return data.mean()
+
+
+            def center(data, mean):
+                return data - mean
+
+
+            training = pipeline_ml_factory(
+                training=Pipeline([node(fit_mean, "data", "mean")]),
+                inference=Pipeline([node(center, ["data", "mean"], "centered")]),
+                input_name="data",
+            )
+            pipelines = {"training": training, "__default__": training}
+            assert training.input_name == "data"
+            assert training.inference.outputs() == {"centered"}
+
+        ``kedro run --pipeline=training`` then logs the inference pipeline as the run's
+        ``model``, with ``mean`` as its artifact.
     """
     options_07 = dict(conda_env=conda_env, model_name=model_name, model_signature=model_signature)
     return PipelineML(

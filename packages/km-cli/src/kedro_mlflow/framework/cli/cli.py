@@ -3,7 +3,8 @@
 kedro 0.17.3 drops a plugin's commands when the same group name is registered both
 as a global and as a project command; one global group works on every version,
 inside and outside projects. Project commands check the working directory when
-they run, and are left out of the help outside a project.
+they run, and are left out of the help outside a project (`ui` works, and is listed,
+in any folder inside one too).
 
 kedro imports this module on every call: it is the CLI's one lazy boundary. Each
 command's module (and with it mlflow, pandas, the configuration) is imported only when
@@ -19,9 +20,13 @@ import click
 
 from kedro_mlflow.compat.kedro_compat import find_project
 
+from .project import enclosing_project
+
 __all__ = ["PROJECT_COMMANDS", "commands", "mlflow_commands"]
 
 PROJECT_COMMANDS = ("init", "modelify", "ui")
+# the project commands that find the project's root above the working directory
+_ANYWHERE_IN_PROJECT = ("ui",)
 # name: (module, attribute) of each `kedro mlflow` command
 _COMMANDS: Dict[str, str] = {
     "init": ".init_command:init",
@@ -36,9 +41,14 @@ class _MlflowGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> List[str]:
         names = sorted(_COMMANDS)
-        if find_project(Path.cwd()) is None:
-            names = [name for name in names if name not in PROJECT_COMMANDS]
-        return names
+        if find_project(Path.cwd()) is not None:
+            return names
+        inside = enclosing_project(Path.cwd()) is not None
+        return [
+            name
+            for name in names
+            if name not in PROJECT_COMMANDS or (inside and name in _ANYWHERE_IN_PROJECT)
+        ]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
         target = _COMMANDS.get(cmd_name)

@@ -7,14 +7,14 @@ beside this plugin's earlier names (``--model-name`` is ``--artifact-path``).
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import Any, Dict, Iterator, NamedTuple, Optional, Tuple
+from typing import Any, Dict, Iterator, NamedTuple, Optional, Tuple, cast
 
 import click
 import mlflow
 import mlflow.pyfunc
 from kedro.framework.context import KedroContext
 from kedro.io import DataCatalog
-from mlflow.entities import LifecycleStage
+from mlflow.entities import LifecycleStage, Run
 from mlflow.exceptions import MlflowException
 from mlflow.models.signature import infer_signature
 from mlflow.tracking import MlflowClient
@@ -27,7 +27,7 @@ from kedro_mlflow.compat.mlflow_compat import (
 )
 from kedro_mlflow.config import KedroMlflowConfigError
 from kedro_mlflow.framework.context import get_mlflow_config
-from kedro_mlflow.mlflow import KedroPipelineModel, pyfunc_log_options
+from kedro_mlflow.mlflow import KedroPipelineModel, announce_model_upload, pyfunc_log_options
 from kedro_mlflow.pipeline import PipelineMLError
 
 from .modelify_inputs import (
@@ -421,7 +421,7 @@ def _log_in_existing_run(run_id: str, options: Dict[str, Any]) -> None:
 
     try:
         with reopen_run(run_id):
-            mlflow.pyfunc.log_model(**options)
+            _upload(options)
     except Exception as error:
         # Not our run to delete: say what may be left in it.
         raise click.ClickException(
@@ -435,7 +435,7 @@ def _log_in_new_run(experiment_id: str, run_name: Optional[str], options: Dict[s
 
     run_id = mlflow.start_run(experiment_id=experiment_id, run_name=run_name).info.run_id
     try:
-        mlflow.pyfunc.log_model(**options)
+        _upload(options)
     except Exception as error:
         mlflow.end_run(status="FAILED")
         # A run holding part of a model would pass for a usable one: remove it.
@@ -446,3 +446,11 @@ def _log_in_new_run(experiment_id: str, run_name: Optional[str], options: Dict[s
         ) from error
     mlflow.end_run()
     return run_id
+
+
+def _upload(options: Dict[str, Any]) -> None:
+    """Log the model in the active run, saying first what goes where (it may take long)."""
+
+    run = cast(Run, mlflow.active_run())
+    announce_model_upload(options, run.info.run_id, run.info.artifact_uri)
+    mlflow.pyfunc.log_model(**options)

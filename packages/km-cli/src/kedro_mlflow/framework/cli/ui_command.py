@@ -2,6 +2,7 @@
 
 import contextlib
 import errno
+import http.client
 import ipaddress
 import os
 import signal
@@ -9,14 +10,17 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+import webbrowser
 from pathlib import Path
 from typing import IO, Any, Dict, List, Optional, cast
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urlparse, urlunparse
 
 import click
 
 from kedro_mlflow.compat.kedro_compat import load_project_context
 from kedro_mlflow.compat.redaction import redact_uri
+from kedro_mlflow.config import KedroMlflowConfig, KedroMlflowConfigError
 from kedro_mlflow.framework.context import get_mlflow_config
 
 from .project import current_project
@@ -29,26 +33,114 @@ _MLFLOW_CLI = "import sys; from mlflow.cli import cli; sys.exit(cli())"
 @click.option("--env", "-e", default=None, help="Kedro environment whose mlflow.yml to read.")
 @click.option("--port", "-p", type=int, default=None, help="Port (default: mlflow.yml, else free).")
 @click.option("--host", default=None, help="Host (default: mlflow.yml, else 127.0.0.1).")
-def ui(env: Optional[str], port: Optional[int], host: Optional[str]) -> None:
-    """Serve the MLflow UI on the project's tracking store; Ctrl-C stops it."""
+@click.option(
+    "--browser/--no-browser",
+    default=True,
+    show_default=True,
+    help="Open the UI in a web browser once it answers ($BROWSER, else the system's).",
+)
+def ui(env: Optional[str], port: Optional[int], host: Optional[str], browser: bool) -> None:
+    """Serve the MLflow UI on the project's tracking store; Ctrl-C stops it.
 
-    project = current_project("ui")
-    config = get_mlflow_config(load_project_context(project.project_path, env=env))
+    Works from the project's root or any folder inside it. The command ends with the
+    server's exit status (0 when Ctrl-C stopped it).
+    """
+
+    project = current_project("ui", upwards=True)
+    config = _project_config(project.project_path, env)
     uri = cast(str, config.mlflow_tracking_uri)  # get_mlflow_config resolved a null one
     # Everything we print names the URI without its password; only mlflow gets it whole.
     shown = redact_uri(uri)
     if urlparse(uri).scheme in ("http", "https"):
         click.echo(f"This project tracks to the server {shown}: open it in a browser.")
+        if browser:
+            _open_browser(_without_user_info(uri))
         return
     host_origin = "--host" if host else "mlflow.yml's ui.host"
     host = host or config.ui.host or "127.0.0.1"
     port = _port(host, port, config.ui.port)
     if not _is_loopback(host):
         _warn_exposed(host, port, host_origin)
-    click.echo(f"MLflow UI on http://{host}:{port} for {shown} (Ctrl-C to stop)")
-    code = _serve(uri, host, port, project.project_path)
-    if code not in (0, -signal.SIGINT, -signal.SIGTERM):
-        raise click.ClickException(f"the MLflow UI exited with status {code}")
+    click.echo(f"MLflow UI on {_http_url(host, port)} for {shown} (Ctrl-C to stop)")
+    code = _serve(uri, host, port, project.project_path, browser)
+    if code != 0:
+        click.echo(f"Error: the MLflow UI exited with status {code}", err=True)
+        # as a shell reports a child killed by a signal: 128 + the signal's number
+        sys.exit(code if code > 0 else 128 - code)
+
+
+def _project_config(project_path: Path, env: Optional[str]) -> KedroMlflowConfig:
+    """The project's mlflow.yml, read as `kedro run` reads it; a mistake in it is the
+    command's error (its message names the file and the key)."""
+    context = load_project_context(project_path, env=env)
+    try:
+        return get_mlflow_config(context)
+    except KedroMlflowConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _http_url(host: str, port: int) -> str:
+    """``http://host:port``, an IPv6 address in brackets."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _without_user_info(uri: str) -> str:
+    """``uri`` without ``user:password@``: a browser asks for them itself."""
+    parts = urlparse(uri)
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunparse((parts.scheme, netloc, parts.path, parts.params, parts.query, ""))
+
+
+def _browsable_host(host: str) -> str:
+    """The address a browser on this machine reaches ``host`` at (loopback for a server
+    listening on every interface)."""
+    with contextlib.suppress(ValueError):
+        address = ipaddress.ip_address(host)
+        if address.is_unspecified:
+            return "::1" if address.version == 6 else "127.0.0.1"
+    return host
+
+
+def _open_browser(url: str) -> None:
+    """Open ``url`` in the user's browser; say so when none can be started."""
+    try:
+        opened = webbrowser.open(url)
+    except webbrowser.Error:
+        opened = False
+    if not opened:
+        click.echo(f"No web browser could be started: open {url} yourself.")
+
+
+def _open_browser_when_answering(
+    process: "subprocess.Popen[bytes]", host: str, port: int
+) -> threading.Thread:
+    """A thread that opens the UI in a browser once it answers HTTP on ``host:port``;
+    it gives up when the server ends first."""
+
+    def wait_then_open() -> None:
+        browsed = _browsable_host(host)
+        while process.poll() is None:
+            if _answers(browsed, port):
+                _open_browser(f"{_http_url(browsed, port)}/")
+                return
+            time.sleep(0.5)
+
+    opener = threading.Thread(target=wait_then_open, daemon=True)
+    opener.start()
+    return opener
+
+
+def _answers(host: str, port: int) -> bool:
+    """Whether an HTTP server answers ``GET /`` at ``host:port`` (no proxy consulted)."""
+    connection = http.client.HTTPConnection(host, port, timeout=2)
+    try:
+        connection.request("GET", "/")
+        connection.getresponse().read()
+        return True
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
 
 
 def _port(host: str, option: Optional[int], configured: Optional[int]) -> int:
@@ -76,8 +168,9 @@ def _warn_exposed(host: str, port: int, origin: str) -> None:
     )
 
 
-def _serve(uri: str, host: str, port: int, project_path: Path) -> int:
-    """Run ``mlflow ui`` until it exits or we are stopped; return its exit status."""
+def _serve(uri: str, host: str, port: int, project_path: Path, browser: bool) -> int:
+    """Run ``mlflow ui`` until it exits or we are stopped (Ctrl-C, SIGTERM, SIGHUP): its
+    exit status, 0 when we stopped it; with ``browser``, open it once it answers."""
     command = [sys.executable, "-c", _MLFLOW_CLI, "ui", "--backend-store-uri", uri]
     command += ["--host", host, "--port", str(port)]
     secrets = _secrets_of(uri)
@@ -92,6 +185,8 @@ def _serve(uri: str, host: str, port: int, project_path: Path) -> int:
         stderr=subprocess.PIPE if secrets else None,
     )
     copiers = _copy_outputs_masked(process, secrets) if secrets else []
+    if browser:
+        _open_browser_when_answering(process, host, port)
     # A process manager's SIGTERM and a closed terminal's SIGHUP stop it as Ctrl-C does:
     # the server is in a session of its own and would outlive us otherwise.
     for stop_signal in (signal.SIGTERM, signal.SIGHUP):
@@ -99,9 +194,9 @@ def _serve(uri: str, host: str, port: int, project_path: Path) -> int:
     try:
         return process.wait()
     except KeyboardInterrupt:
-        code = _stop(process)
+        _stop(process)
         click.echo("MLflow UI stopped.")
-        return code
+        return 0
     finally:
         for copier in copiers:
             copier.join(timeout=5)

@@ -45,6 +45,37 @@ class MlflowArtifactDataSet(AbstractMlflowDataSet):
         artifact_path: the folder of the run the artifact goes to (``None``: the run's
             artifact root).
         credentials: passed on to the wrapped dataset, as the catalog does.
+
+    Example:
+        In ``catalog.yml``:
+
+        .. code-block:: yaml
+
+            confusion_matrix:
+              type: kedro_mlflow.io.artifacts.MlflowArtifactDataSet
+              artifact_path: reporting
+              data_set:
+                type: pandas.CSVDataSet
+                filepath: data/08_reporting/confusion_matrix.csv
+
+        In Python:
+
+        .. code-block:: python
+
+            import mlflow
+            import pandas as pd
+            from mlflow.tracking import MlflowClient
+
+            from kedro_mlflow.io.artifacts import MlflowArtifactDataSet
+
+            dataset = MlflowArtifactDataSet(
+                data_set={"type": "pandas.CSVDataSet", "filepath": "matrix.csv"},
+                artifact_path="reporting",
+            )
+            with mlflow.start_run() as run:
+                dataset.save(pd.DataFrame({"predicted": [0, 1], "actual": [0, 1]}))
+            logged = MlflowClient().list_artifacts(run.info.run_id, "reporting")
+            assert [artifact.path for artifact in logged] == ["reporting/matrix.csv"]
     """
 
     def __init__(

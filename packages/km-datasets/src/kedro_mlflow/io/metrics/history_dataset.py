@@ -58,6 +58,32 @@ class MlflowMetricHistoryDataSet(NamedMetricDataSet):
             given; data in another shape is refused. Without it, any of the three.
         mode: this package's name for ``load_args``' mode; giving both with different
             values is an error.
+
+    Example:
+        In ``catalog.yml``:
+
+        .. code-block:: yaml
+
+            loss_history:
+              type: kedro_mlflow.io.metrics.MlflowMetricHistoryDataSet
+              key: loss
+              load_args:
+                mode: dict
+
+        In Python:
+
+        .. code-block:: python
+
+            import mlflow
+
+            from kedro_mlflow.io.metrics import MlflowMetricHistoryDataSet
+
+            with mlflow.start_run() as run:
+                MlflowMetricHistoryDataSet(key="loss").save([0.9, 0.5, 0.3])
+            history = MlflowMetricHistoryDataSet(
+                key="loss", run_id=run.info.run_id, load_args={"mode": "dict"}
+            )
+            assert history.load() == {0: 0.9, 1: 0.5, 2: 0.3}
     """
 
     def __init__(

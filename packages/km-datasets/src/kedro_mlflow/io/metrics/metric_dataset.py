@@ -32,6 +32,31 @@ class MlflowMetricDataSet(NamedMetricDataSet):
             new metric), so repeated saves build a history; with a step, mode is ignored.
         step: this package's shorthand for the same step in ``save_args`` and
             ``load_args``; giving it with a different step there is an error.
+
+    Example:
+        In ``catalog.yml``:
+
+        .. code-block:: yaml
+
+            best_score:
+              type: kedro_mlflow.io.metrics.MlflowMetricDataSet
+              key: best_score
+              save_args:
+                mode: append
+
+        In Python:
+
+        .. code-block:: python
+
+            import mlflow
+
+            from kedro_mlflow.io.metrics import MlflowMetricDataSet
+
+            score = MlflowMetricDataSet(key="best_score", save_args={"mode": "append"})
+            with mlflow.start_run():
+                score.save(0.81)  # step 0
+                score.save(0.86)  # step 1
+                assert score.load() == 0.86
     """
 
     def __init__(

@@ -42,6 +42,35 @@ class MlflowMetricsDataSet(AbstractMlflowDataSet):
             are, unless the hooks name the dataset after its catalog entry.
         run_id: the run to log to and load from; ``None`` means the active run (a save
             with no active run starts one, as ``mlflow.log_metric`` does).
+
+    Example:
+        In ``catalog.yml`` (the node returns the dict):
+
+        .. code-block:: yaml
+
+            training_metrics:
+              type: kedro_mlflow.io.metrics.MlflowMetricsDataSet
+              prefix: training
+
+        In Python:
+
+        .. code-block:: python
+
+            import mlflow
+            from mlflow.tracking import MlflowClient
+
+            from kedro_mlflow.io.metrics import MlflowMetricsDataSet
+
+            metrics = MlflowMetricsDataSet(prefix="training")
+            with mlflow.start_run() as run:
+                metrics.save(
+                    {
+                        "accuracy": {"value": 0.93, "step": 0},
+                        "loss": [{"value": 0.7, "step": 0}, {"value": 0.4, "step": 1}],
+                    }
+                )
+            logged = MlflowClient().get_run(run.info.run_id).data.metrics
+            assert logged == {"training.accuracy": 0.93, "training.loss": 0.4}
     """
 
     def __init__(self, prefix: Optional[str] = None, run_id: Optional[str] = None) -> None:

@@ -38,6 +38,31 @@ class MlflowModelLoggerDataSet(MlflowAbstractModelDataSet):
             and flavors with pyfunc's API: the saved object is passed as that argument.
         load_args: keyword arguments of the flavor's ``load_model``.
         save_args: keyword arguments of the flavor's ``log_model``.
+
+    Example:
+        In ``catalog.yml``:
+
+        .. code-block:: yaml
+
+            regressor:
+              type: kedro_mlflow.io.models.MlflowModelLoggerDataSet
+              flavor: mlflow.sklearn
+              artifact_path: regressor
+
+        In Python:
+
+        .. code-block:: python
+
+            import mlflow
+            from sklearn.linear_model import LinearRegression
+
+            from kedro_mlflow.io.models import MlflowModelLoggerDataSet
+
+            model = LinearRegression().fit([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
+            with mlflow.start_run() as run:
+                MlflowModelLoggerDataSet(flavor="mlflow.sklearn").save(model)
+            logged = MlflowModelLoggerDataSet(flavor="mlflow.sklearn", run_id=run.info.run_id)
+            assert round(float(logged.load().predict([[3.0]])[0]), 6) == 7.0
     """
 
     def __init__(

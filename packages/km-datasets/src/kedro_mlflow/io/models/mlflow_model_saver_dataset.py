@@ -55,6 +55,31 @@ class MlflowModelSaverDataSet(MlflowAbstractModelDataSet, AbstractVersionedDataS
 
     ``MlflowModelSaverDataSet(filepath, flavor)``, 0.8.1's positional order, is read as
     such when the first argument cannot be a flavor's import path and the second is one.
+
+
+    Example:
+        In ``catalog.yml`` (wrapped, so that each save is also logged to the run):
+
+        .. code-block:: yaml
+
+            regressor:
+              type: kedro_mlflow.io.artifacts.MlflowArtifactDataSet
+              data_set:
+                type: kedro_mlflow.io.models.MlflowModelSaverDataSet
+                flavor: mlflow.sklearn
+                filepath: data/06_models/regressor
+
+        In Python:
+
+        .. code-block:: python
+
+            from sklearn.linear_model import LinearRegression
+
+            from kedro_mlflow.io.models import MlflowModelSaverDataSet
+
+            saved = MlflowModelSaverDataSet(flavor="mlflow.sklearn", filepath="regressor")
+            saved.save(LinearRegression().fit([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0]))
+            assert round(float(saved.load().predict([[3.0]])[0]), 6) == 7.0
     """
 
     def __init__(

@@ -49,6 +49,33 @@ class MlflowModelRegistryDataSet(MlflowAbstractModelDataSet):
         flavor: the flavor that loads it (``mlflow.pyfunc`` by default: a model that
             predicts whatever its flavor).
         load_args: keyword arguments of the flavor's ``load_model``.
+
+    Example:
+        In ``catalog.yml``:
+
+        .. code-block:: yaml
+
+            production_model:
+              type: kedro_mlflow.io.models.MlflowModelRegistryDataSet
+              model_name: churn
+              stage_or_version: Production
+
+        In Python, with a store that has a registry (a database, or a tracking server):
+
+        .. code-block:: python
+
+            import mlflow
+            import mlflow.sklearn
+            from sklearn.linear_model import LinearRegression
+
+            from kedro_mlflow.io.models import MlflowModelRegistryDataSet
+
+            mlflow.set_tracking_uri("sqlite:///mlflow.db")
+            model = LinearRegression().fit([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
+            with mlflow.start_run():
+                mlflow.sklearn.log_model(model, "model", registered_model_name="churn")
+            latest = MlflowModelRegistryDataSet(model_name="churn", flavor="mlflow.sklearn")
+            assert round(float(latest.load().predict([[3.0]])[0]), 6) == 7.0
     """
 
     def __init__(

@@ -44,6 +44,51 @@ class MlflowNodeHook:
 
     Outside a tracked run (a project or pipeline that disables tracking) it does nothing
     and imports nothing.
+
+    Example:
+        Registered with the pipeline hook, it needs no code: after a run of the
+        tutorial's iris project, the parameters its nodes read are the run's:
+
+        .. test: python project=iris requires=kedro>=0.17.1
+
+        .. code-block:: python
+
+            from pathlib import Path
+
+            from kedro.framework.session import KedroSession
+            from kedro.framework.startup import bootstrap_project
+            from mlflow.tracking import MlflowClient
+
+            project = Path.cwd()
+            metadata = bootstrap_project(project)
+            with KedroSession.create(metadata.package_name, project) as session:
+                session.run(pipeline_name="training")
+
+            client = MlflowClient((project / "mlruns").as_uri())
+            experiment = client.get_experiment_by_name("iris_demo")
+            order = ["attributes.start_time DESC"]
+            last = client.search_runs([experiment.experiment_id], order_by=order)[0]
+            assert last.data.params["learning_rate"] == "0.5"
+
+        On kedro 0.16, from a context:
+
+        .. test: python project=iris requires=kedro<0.17
+
+        .. code-block:: python
+
+            from pathlib import Path
+
+            from kedro.framework.context import load_context
+            from mlflow.tracking import MlflowClient
+
+            project = Path.cwd()
+            load_context(project).run(pipeline_name="training")
+
+            client = MlflowClient((project / "mlruns").as_uri())
+            experiment = client.get_experiment_by_name("iris_demo")
+            order = ["attributes.start_time DESC"]
+            last = client.search_runs([experiment.experiment_id], order_by=order)[0]
+            assert last.data.params["learning_rate"] == "0.5"
     """
 
     @hook_impl

@@ -24,6 +24,54 @@ class MlflowPipelineHook:
     ``MLFLOW_RUN_ID``. A kedro run started while another MLflow run is active in
     the process (a notebook's, a script's) is logged as its child with ``run.nested:
     true`` (the default) and refused before any node with ``nested: false``.
+
+    Example:
+        On kedro 0.16.4 and later the hook registers itself: running a pipeline of the
+        project, from the command line or from Python, makes an MLflow run of it
+        (here the tutorial's iris project, whose experiment is ``iris_demo``):
+
+        .. test: python project=iris requires=kedro>=0.17.1
+
+        .. code-block:: python
+
+            from pathlib import Path
+
+            from kedro.framework.session import KedroSession
+            from kedro.framework.startup import bootstrap_project
+            from mlflow.tracking import MlflowClient
+
+            project = Path.cwd()
+            metadata = bootstrap_project(project)
+            with KedroSession.create(metadata.package_name, project) as session:
+                session.run(pipeline_name="training")
+
+            client = MlflowClient((project / "mlruns").as_uri())
+            experiment = client.get_experiment_by_name("iris_demo")
+            order = ["attributes.start_time DESC"]
+            last = client.search_runs([experiment.experiment_id], order_by=order)[0]
+            assert last.info.status == "FINISHED"
+            assert last.data.tags["pipeline_name"] == "training"
+
+        On kedro 0.16, from a context:
+
+        .. test: python project=iris requires=kedro<0.17
+
+        .. code-block:: python
+
+            from pathlib import Path
+
+            from kedro.framework.context import load_context
+            from mlflow.tracking import MlflowClient
+
+            project = Path.cwd()
+            load_context(project).run(pipeline_name="training")
+
+            client = MlflowClient((project / "mlruns").as_uri())
+            experiment = client.get_experiment_by_name("iris_demo")
+            order = ["attributes.start_time DESC"]
+            last = client.search_runs([experiment.experiment_id], order_by=order)[0]
+            assert last.info.status == "FINISHED"
+            assert last.data.tags["pipeline_name"] == "training"
     """
 
     @hook_impl

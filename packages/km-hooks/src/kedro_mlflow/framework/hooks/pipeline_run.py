@@ -10,6 +10,7 @@ import atexit
 import logging
 from functools import partial
 from typing import Any, Dict, List, Optional, Tuple, cast
+from urllib.parse import urlparse
 
 import kedro
 import mlflow
@@ -75,7 +76,12 @@ def before_pipeline_run(
     defer_logging()  # the metric datasets' batches, too, leave the nodes' path
     watch = ServerWatch(uri, partial(_unsent, sender))
     STATE.current = TrackedRun(
-        config=config, run_id=run.info.run_id, owned=owned, sender=sender, watch=watch
+        config=config,
+        run_id=run.info.run_id,
+        owned=owned,
+        sender=sender,
+        watch=watch,
+        experiment_id=run.info.experiment_id,
     )
     if owned:  # stopped by SIGTERM, the run is ended KILLED, not left RUNNING
         exit_on_sigterm()
@@ -238,7 +244,16 @@ def _finish(status: str) -> None:
     tracked = STATE.current
     STATE.clear()
     restore_sigterm()
-    if tracked is None or not tracked.owned:
+    if tracked is None:
+        return
+    if not tracked.owned:
+        uri = cast(str, tracked.config.mlflow_tracking_uri)
+        logger.info(
+            "The kedro run ended %s; MLflow run %s stays open for the code that started it%s",
+            status,
+            tracked.run_id,
+            _seen_at(uri, tracked),
+        )
         return
     _end(tracked, status)
 
@@ -262,6 +277,17 @@ def _end(tracked: TrackedRun, status: str) -> None:
         mlflow.end_run(status=status)
     else:
         MlflowClient(tracked.config.mlflow_tracking_uri).set_terminated(tracked.run_id, status)
+    logger.info("MLflow run %s ended %s%s", tracked.run_id, status, _seen_at(uri, tracked))
+
+
+def _seen_at(uri: str, tracked: TrackedRun) -> str:
+    """``; in the MLflow UI: <its page>`` for a run of an HTTP tracking server, else ''."""
+    if urlparse(uri).scheme not in ("http", "https") or tracked.experiment_id is None:
+        return ""
+    server = redact_uri(uri).rstrip("/")
+    return (
+        f"; in the MLflow UI: {server}/#/experiments/{tracked.experiment_id}/runs/{tracked.run_id}"
+    )
 
 
 def _server_answers(uri: str) -> bool:

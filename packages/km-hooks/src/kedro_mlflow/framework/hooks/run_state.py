@@ -24,6 +24,7 @@ class TrackedRun:
     # also sends the metric datasets' batches and is flushed once, at the end
     sender: "ParamsSender"
     watch: "ServerWatch"
+    experiment_id: Optional[str] = None  # the run's, for its address in the MLflow UI
     logged_params: Dict[str, str] = field(default_factory=dict)
     # the pipeline's free inputs to record as dataset inputs: name -> file (or None)
     input_sources: Dict[str, Optional[str]] = field(default_factory=dict)
