@@ -959,7 +959,9 @@ def screenshots(session: nox.Session) -> None:
     in a temporary folder, starts `kedro mlflow ui` on its store and photographs three
     pages with headless Chromium. It needs a `chromium` executable (Debian: `apt-get
     install chromium`), or `-- --chromium PATH`. Not part of CI or of `nox -s docs`:
-    the guide builds from the committed PNGs. Arguments after `--` go to the script.
+    the guide builds from the committed PNGs. Arguments after `--` go to the script:
+    `-- --workdir /home/alice/projects` makes the project where the tutorial shows it, so
+    that the figures show the tutorial's paths, not this machine's.
     """
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None and "--chromium" not in session.posargs:

@@ -45,9 +45,21 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=1400, help="window width, in pixels")
     parser.add_argument("--wait-ms", type=int, default=10000, help="JS time for each page")
     parser.add_argument("--keep", action="store_true", help="keep the temporary project")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where to make the demo project (an empty or missing folder; default: a"
+        f" temporary one). {Path(TUTORIAL_PROJECT).parent} gives the figures the"
+        " tutorial's paths",
+    )
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="km-screenshots-"))
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        if any(args.workdir.iterdir()):
+            parser.error(f"--workdir {args.workdir} is not empty")
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="km-screenshots-"))
     try:
         project = run_demo(workdir)
         experiment_id, run_id = latest_run(project)
