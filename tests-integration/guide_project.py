@@ -6,16 +6,13 @@ each guide (0.4.1 on kedro 0.16, 0.7.3 and 0.8.1 on kedro 0.17) pass their own r
 catalog and mlflow.yml.
 """
 
-import subprocess
 from pathlib import Path
 from typing import Optional, Sequence
 
 import kedro
 import pandas as pd
 import yaml
-from km_testkit.executables import KEDRO
-from km_testkit.mlflow_state import environ_without_tracking
-from km_testkit.projects import new_project
+from km_testkit.projects import new_project, typed
 
 PACKAGE = "km_guide"
 KEDRO_016 = kedro.__version__.startswith("0.16.")
@@ -133,21 +130,6 @@ INSTANCES = pd.DataFrame(
 LABELS = pd.DataFrame({"y": [0, 1, 0, 1, 0, 1]})
 WEIGHTS = {"x1": 2.0, "x2": 0.5}
 PARAMETERS = {"learning_rate": 0.9, "threshold_shift": 0.25}
-
-
-def typed(project: Path, *args: str) -> str:
-    env = environ_without_tracking()
-    done = subprocess.run(
-        [KEDRO, *args],
-        cwd=project,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, f"kedro {' '.join(args)}:\n{done.stdout}"
-    return done.stdout
 
 
 def node_source() -> str:

@@ -8,41 +8,20 @@ run id.
 """
 
 import json
-import subprocess
 import urllib.request
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 import mlflow
 import pandas as pd
 import pytest
 from backends import BACKENDS, SERVER_FIXTURES
-from km_testkit.executables import KEDRO
-from km_testkit.mlflow_state import environ_without_tracking
-from km_testkit.projects import kedro_mlflow_ui, new_project
+from km_testkit.projects import kedro_mlflow_ui, new_project, typed
 from mlflow.tracking import MlflowClient
 
 pytestmark = pytest.mark.slow
 
 PACKAGE = "km_tutorial"
-
-
-def typed(project: Path, *args: str, pythonpath: Optional[Path] = None) -> str:
-    """One command as the user types it in the project; its output. It must succeed."""
-    env = environ_without_tracking()
-    if pythonpath is not None:
-        env["PYTHONPATH"] = str(pythonpath)
-    done = subprocess.run(
-        [KEDRO, *args],
-        cwd=project,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, f"kedro {' '.join(args)}:\n{done.stdout}"
-    return done.stdout
 
 
 def runs_of(client: MlflowClient) -> List[mlflow.entities.Run]:

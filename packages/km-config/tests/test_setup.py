@@ -1,6 +1,7 @@
 """setup(): credentials exported, tracking URI and experiment set, in a real MLflow store."""
 
 import base64
+import contextlib
 import http.server
 import os
 import pickle
@@ -8,6 +9,7 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import Callable, Iterator
 
 import attrs
 import mlflow
@@ -210,45 +212,42 @@ def test_an_unreachable_server_from_the_environment_is_named_as_such(
     assert "point $MLFLOW_TRACKING_URI or mlflow_tracking_uri at a running one" in str(info.value)
 
 
-def test_any_http_answer_counts_as_reachable():
-    class NotFound(http.server.BaseHTTPRequestHandler):
+@contextlib.contextmanager
+def http_server(answer: Callable[[http.server.BaseHTTPRequestHandler], None]) -> Iterator[int]:
+    """A real HTTP server on 127.0.0.1 whose every GET is answered by ``answer``; its port."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
-            self.send_error(404)
+            answer(self)
 
         def log_message(self, *args):
             pass
 
-    server = http.server.HTTPServer(("127.0.0.1", 0), NotFound)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        check_reachable(f"http://127.0.0.1:{server.server_address[1]}")
+        yield server.server_address[1]
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_any_http_answer_counts_as_reachable():
+    with http_server(lambda request: request.send_error(404)) as port:
+        check_reachable(f"http://127.0.0.1:{port}")
 
 
 def test_a_user_and_password_in_the_uri_go_as_basic_authentication():
     """As MLflow's client sends them: not as part of the host name."""
     seen = []
 
-    class Health(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            seen.append((self.path, self.headers.get("Authorization")))
-            self.send_response(200)
-            self.end_headers()
+    def healthy(request: http.server.BaseHTTPRequestHandler) -> None:
+        seen.append((request.path, request.headers.get("Authorization")))
+        request.send_response(200)
+        request.end_headers()
 
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Health)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        check_reachable(f"http://alice:s%40cret@127.0.0.1:{server.server_address[1]}")
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(healthy) as port:
+        check_reachable(f"http://alice:s%40cret@127.0.0.1:{port}")
     expected = "Basic " + base64.b64encode(b"alice:s@cret").decode("ascii")
     assert seen == [("/health", expected)]
 
@@ -271,23 +270,10 @@ def test_a_server_that_accepts_and_never_answers_is_reported_within_the_timeout(
 
 
 def test_a_server_that_answers_502_to_everything_is_reported():
-    class BadGateway(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_error(502)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), BadGateway)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    uri = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with http_server(lambda request: request.send_error(502)) as port:
+        uri = f"http://127.0.0.1:{port}"
         with pytest.raises(KedroMlflowConfigError) as info:
             check_reachable(uri)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert f"the tracking server {uri} answers HTTP 502" in str(info.value)
 
 

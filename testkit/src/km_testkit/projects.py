@@ -26,6 +26,7 @@ from typing import Any, Dict, Iterator, Optional, Tuple, Union
 import yaml
 
 from km_testkit.executables import KEDRO
+from km_testkit.mlflow_state import environ_without_tracking
 
 # The python package of the project `new_kedro_project` makes.
 DEMO_PACKAGE = "km_demo"
@@ -61,6 +62,25 @@ def install_pipelines(project: Path, source: str) -> None:
 
     (project / "src" / DEMO_PACKAGE / "km_pipelines.py").write_text(source)
     register_project_pipelines(find_project(project), f"{DEMO_PACKAGE}.km_pipelines", "pipelines")
+
+
+def typed(project: Path, *args: str, pythonpath: Optional[Path] = None) -> str:
+    """`kedro ARGS` as a user types it in ``project`` (no tracking URI or run id from the
+    test's environment); its output. It must succeed."""
+    env = environ_without_tracking()
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    done = subprocess.run(
+        [KEDRO, *args],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, f"kedro {' '.join(args)}:\n{done.stdout}"
+    return done.stdout
 
 
 def new_config(folder: Path, repo_name: str, package: str) -> Path:
