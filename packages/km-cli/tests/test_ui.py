@@ -53,6 +53,7 @@ def _serve_and_stop(
         while True:
             try:
                 assert b"<html" in _get(f"http://127.0.0.1:{port}/").lower()
+                assert process.poll() is None, "the server answers, kedro mlflow ui has ended"
                 break
             except OSError:
                 assert process.poll() is None, process.stdout.read()
@@ -159,6 +160,49 @@ def test_a_port_in_use_is_a_clear_error_before_anything_starts(
     assert "MLflow UI on" not in done.stdout
     assert "gunicorn" not in done.stdout.lower() and "Traceback" not in done.stdout
     assert NO_AUTH_WARNING not in done.stdout
+
+
+def _server_processes(port: int) -> List[str]:
+    """The command lines of the processes serving a UI on ``port`` (mlflow's and
+    gunicorn's), read from /proc."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().decode(errors="replace").split("\0")
+        except OSError:  # ended while we looked
+            continue
+        if f"127.0.0.1:{port}" in args or any(
+            a == "--port" and b == str(port) for a, b in zip(args, args[1:])
+        ):
+            found.append(" ".join(args))
+    return found
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("delay", [0.2, 2.5], ids=["server-just-started", "server-importing"])
+def test_a_ctrl_c_while_the_server_starts_leaves_nothing_behind(kedro_project: Path, delay):
+    port = free_port()
+    process = subprocess.Popen(
+        [KEDRO, "mlflow", "ui", "--no-browser", "--port", str(port)],
+        cwd=kedro_project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    seen = []
+    for line in process.stdout:  # the server starts right after this line
+        seen.append(line)
+        if "MLflow UI on" in line:
+            break
+    assert process.poll() is None, "".join(seen)
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, "".join(seen) + output
+    assert "MLflow UI stopped." in output
+    assert _server_processes(port) == []
+    with _listening(port, reuse_address=True):  # nobody listens there any more
+        pass
 
 
 @pytest.mark.timeout(180)

@@ -10,10 +10,9 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import webbrowser
 from pathlib import Path
-from typing import IO, Any, Dict, List, Optional, cast
+from typing import IO, Any, Dict, Iterator, List, Optional, cast
 from urllib.parse import unquote, urlparse, urlunparse
 
 import click
@@ -27,6 +26,9 @@ from .project import current_project
 
 # mlflow 1.x has no `python -m mlflow`; its click group works on every version.
 _MLFLOW_CLI = "import sys; from mlflow.cli import cli; sys.exit(cli())"
+
+# Ctrl-C, a process manager's stop, a closed terminal: each stops the UI.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 @click.command(name="ui")
@@ -111,19 +113,17 @@ def _open_browser(url: str) -> None:
         click.echo(f"No web browser could be started: open {url} yourself.")
 
 
-def _open_browser_when_answering(
-    process: "subprocess.Popen[bytes]", host: str, port: int
-) -> threading.Thread:
+def _open_browser_when_answering(ended: threading.Event, host: str, port: int) -> threading.Thread:
     """A thread that opens the UI in a browser once it answers HTTP on ``host:port``;
-    it gives up when the server ends first."""
+    it gives up once ``ended`` is set (the server ended or was stopped)."""
 
     def wait_then_open() -> None:
         browsed = _browsable_host(host)
-        while process.poll() is None:
+        while not ended.is_set():
             if _answers(browsed, port):
                 _open_browser(f"{_http_url(browsed, port)}/")
                 return
-            time.sleep(0.5)
+            ended.wait(0.5)
 
     opener = threading.Thread(target=wait_then_open, daemon=True)
     opener.start()
@@ -174,32 +174,60 @@ def _serve(uri: str, host: str, port: int, project_path: Path, browser: bool) ->
     command = [sys.executable, "-c", _MLFLOW_CLI, "ui", "--backend-store-uri", uri]
     command += ["--host", host, "--port", str(port)]
     secrets = _secrets_of(uri)
-    # Its own process group: on Ctrl-C the whole server (gunicorn and its workers) is
-    # stopped by us, and nothing is left holding the port.
-    process = subprocess.Popen(
-        command,
-        env=_server_environment(masked=bool(secrets)),
-        cwd=str(project_path),
-        start_new_session=True,
-        stdout=subprocess.PIPE if secrets else None,
-        stderr=subprocess.PIPE if secrets else None,
-    )
-    copiers = _copy_outputs_masked(process, secrets) if secrets else []
-    if browser:
-        _open_browser_when_answering(process, host, port)
-    # A process manager's SIGTERM and a closed terminal's SIGHUP stop it as Ctrl-C does:
-    # the server is in a session of its own and would outlive us otherwise.
-    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(stop_signal, _interrupt)
+    ended = threading.Event()
+    # Caught before the server starts, so that no stop signal finds it running without
+    # us to stop it: it is in a session of its own and would outlive us otherwise.
+    with _stop_signals_interrupt():
+        # Its own process group: on Ctrl-C the whole server (gunicorn and its workers) is
+        # stopped by us, and nothing is left holding the port.
+        process = subprocess.Popen(
+            command,
+            env=_server_environment(masked=bool(secrets)),
+            cwd=str(project_path),
+            start_new_session=True,
+            stdout=subprocess.PIPE if secrets else None,
+            stderr=subprocess.PIPE if secrets else None,
+        )
+        copiers: List[threading.Thread] = []
+        try:
+            if secrets:
+                copiers = _copy_outputs_masked(process, secrets)
+            if browser:
+                _open_browser_when_answering(ended, host, port)
+            return _wait(process)
+        except KeyboardInterrupt:
+            _stop(process)
+            click.echo("MLflow UI stopped.")
+            return 0
+        except BaseException:
+            _stop(process)  # whatever went wrong here, no server is left behind
+            raise
+        finally:
+            ended.set()
+            for copier in copiers:
+                copier.join(timeout=5)
+
+
+def _wait(process: "subprocess.Popen[bytes]") -> int:
+    """The server's exit status, waited for in short steps: a stop signal is acted on
+    within a step even when the kernel hands it to another of our threads."""
+    while True:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            return process.wait(timeout=0.5)
+
+
+@contextlib.contextmanager
+def _stop_signals_interrupt() -> Iterator[None]:
+    """Within: Ctrl-C, a process manager's SIGTERM and a closed terminal's SIGHUP all
+    raise KeyboardInterrupt in the main thread; the previous handlers come back after."""
+    previous = {stop: signal.getsignal(stop) for stop in _STOP_SIGNALS}
+    for stop in _STOP_SIGNALS:
+        signal.signal(stop, _interrupt)
     try:
-        return process.wait()
-    except KeyboardInterrupt:
-        _stop(process)
-        click.echo("MLflow UI stopped.")
-        return 0
+        yield
     finally:
-        for copier in copiers:
-            copier.join(timeout=5)
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
 
 
 def _server_environment(masked: bool) -> Dict[str, str]:
@@ -229,6 +257,12 @@ def _copy_outputs_masked(
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _ignore_stop_signals() -> None:
+    """While the server is being stopped, a second Ctrl-C must not cut that short."""
+    for stop in _STOP_SIGNALS:
+        signal.signal(stop, signal.SIG_IGN)
 
 
 def _free_port(host: str) -> int:
@@ -314,15 +348,15 @@ def _binary(stream: IO[str]) -> IO[Any]:
     return getattr(stream, "buffer", stream)
 
 
-def _stop(process: "subprocess.Popen[bytes]") -> int:
-    group = os.getpgid(process.pid)
-    os.killpg(group, signal.SIGTERM)
-    try:
-        return process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
+def _stop(process: "subprocess.Popen[bytes]") -> None:
+    """Stop the server's whole process group: SIGTERM, then SIGKILL after 15 s."""
+    _ignore_stop_signals()
+    group = process.pid  # started as the leader of its own session and group
+    with contextlib.suppress(ProcessLookupError):  # the whole group has ended already
+        os.killpg(group, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=15)
+    # gunicorn's workers may outlive the mlflow process by a moment
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(group, signal.SIGKILL)
-        return process.wait()
-    finally:
-        # gunicorn's workers may outlive the mlflow process by a moment
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(group, signal.SIGKILL)
+    process.wait()
