@@ -29,6 +29,21 @@ def _get(url: str) -> bytes:
         return response.read()
 
 
+def _start_ui(
+    project: Path, args: List[str], cwd: Optional[Path] = None, env: Optional[Dict[str, str]] = None
+) -> "subprocess.Popen[str]":
+    """`kedro mlflow ui` started as a user types it (in ``cwd``, the project's root by
+    default), its output and errors read together."""
+    return subprocess.Popen(
+        [KEDRO, "mlflow", "ui", *args],
+        cwd=cwd or project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
 def _serve_and_stop(
     project: Path,
     args: List[str],
@@ -40,14 +55,7 @@ def _serve_and_stop(
     """Start the UI (in ``cwd``, the project's root by default), check it serves the
     project's store, stop it (Ctrl-C by default); return its output."""
     experiment = MlflowClient((project / "mlruns").resolve().as_uri()).create_experiment("seen")
-    process = subprocess.Popen(
-        [KEDRO, "mlflow", "ui", *args],
-        cwd=cwd or project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
+    process = _start_ui(project, args, cwd, env)
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -182,13 +190,7 @@ def _server_processes(port: int) -> List[str]:
 @pytest.mark.parametrize("delay", [0.2, 2.5], ids=["server-just-started", "server-importing"])
 def test_a_ctrl_c_while_the_server_starts_leaves_nothing_behind(kedro_project: Path, delay):
     port = free_port()
-    process = subprocess.Popen(
-        [KEDRO, "mlflow", "ui", "--no-browser", "--port", str(port)],
-        cwd=kedro_project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = _start_ui(kedro_project, ["--no-browser", "--port", str(port)])
     seen = []
     for line in process.stdout:  # the server starts right after this line
         seen.append(line)
@@ -283,13 +285,7 @@ def test_the_password_of_a_dead_database_uri_is_never_printed(kedro_project: Pat
     dead = free_port()
     uri = f"postgresql://km-user:{SECRET}@127.0.0.1:{dead}/mlflow"
     (kedro_project / "conf/local/mlflow.yml").write_text(f"mlflow_tracking_uri: {uri}\n")
-    process = subprocess.Popen(
-        [KEDRO, "mlflow", "ui"],
-        cwd=kedro_project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = _start_ui(kedro_project, [])
     lines = []
     # mlflow >= 1.2x retries the database for minutes (its first complaint is enough);
     # older mlflow gives up at once ("Error initializing backend store") and exits
@@ -348,14 +344,7 @@ def _recording_browser(folder: Path) -> Tuple[Dict[str, str], Path]:
 def test_the_browser_opens_the_ui_once_it_answers(kedro_project: Path, tmp_path: Path):
     port = free_port()
     env, record = _recording_browser(tmp_path)
-    process = subprocess.Popen(
-        [KEDRO, "mlflow", "ui", "--port", str(port)],
-        cwd=kedro_project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, **env},
-    )
+    process = _start_ui(kedro_project, ["--port", str(port)], env=env)
     try:
         deadline = time.monotonic() + 90
         while not record.exists():
@@ -399,13 +388,7 @@ def _children(pid: int) -> List[int]:
 @pytest.mark.timeout(180)
 def test_the_command_ends_with_the_server_s_exit_status(kedro_project: Path):
     port = free_port()
-    process = subprocess.Popen(
-        [KEDRO, "mlflow", "ui", "--no-browser", "--port", str(port)],
-        cwd=kedro_project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = _start_ui(kedro_project, ["--no-browser", "--port", str(port)])
     try:
         deadline = time.monotonic() + 90
         while True:
