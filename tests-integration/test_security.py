@@ -15,7 +15,7 @@ from typing import Iterator, List
 import pytest
 from km_testkit.executables import KEDRO
 from km_testkit.ports import free_port
-from km_testkit.projects import kedro_mlflow_ui, new_project
+from km_testkit.projects import kedro_mlflow_ui, new_project, typed
 from mlflow.tracking import MlflowClient
 
 pytestmark = pytest.mark.slow
@@ -43,21 +43,9 @@ def project(tmp_path: Path) -> Path:
 
 
 def kedro_run(project: Path, tracking_uri: str = "") -> str:
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-    if tracking_uri:
-        env["MLFLOW_TRACKING_URI"] = tracking_uri
-    done = subprocess.run(
-        [KEDRO, "run", "--pipeline=training"],
-        cwd=project,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout
-    assert "logged as the MLflow model" in done.stdout
-    return done.stdout
+    output = typed(project, "run", "--pipeline=training", tracking_uri=tracking_uri)
+    assert "logged as the MLflow model" in output
+    return output
 
 
 def check_run_metadata(client: MlflowClient, experiment: str) -> None:

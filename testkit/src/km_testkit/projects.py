@@ -64,12 +64,20 @@ def install_pipelines(project: Path, source: str) -> None:
     register_project_pipelines(find_project(project), f"{DEMO_PACKAGE}.km_pipelines", "pipelines")
 
 
-def typed(project: Path, *args: str, pythonpath: Optional[Path] = None) -> str:
+def typed(
+    project: Path,
+    *args: str,
+    pythonpath: Optional[Path] = None,
+    tracking_uri: Optional[str] = None,
+) -> str:
     """`kedro ARGS` as a user types it in ``project`` (no tracking URI or run id from the
-    test's environment); its output. It must succeed."""
+    test's environment; ``tracking_uri``: the user's exported MLFLOW_TRACKING_URI); its
+    output. It must succeed."""
     env = environ_without_tracking()
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
+    if tracking_uri:
+        env["MLFLOW_TRACKING_URI"] = tracking_uri
     done = subprocess.run(
         [KEDRO, *args],
         cwd=project,
